@@ -1,0 +1,89 @@
+// The catalog: resolves model names, prices token counts, and finds equivalent models across providers.
+
+import { BUILTIN_MODELS } from "./models";
+import type { Capabilities, CatalogModel, Prices, Tier, TokenCounts } from "./types";
+
+export { BUILTIN_MODELS } from "./models";
+export type { Capabilities, CatalogModel, Prices, Tier, TokenCounts } from "./types";
+export { TIERS } from "./types";
+
+/** What a request needs from a model; failover and the built-in policy only pick models that have all of it. */
+export interface Needs {
+  tools: boolean;
+  vision: boolean;
+  jsonSchema: boolean;
+  /** Estimated prompt tokens plus requested output: the context window must hold it. */
+  contextTokens: number;
+}
+
+export const NO_NEEDS: Needs = { tools: false, vision: false, jsonSchema: false, contextTokens: 0 };
+
+export class Catalog {
+  private readonly byId = new Map<string, CatalogModel>();
+  private readonly byName = new Map<string, CatalogModel>();
+
+  constructor(models: readonly CatalogModel[] = BUILTIN_MODELS) {
+    for (const model of models) this.add(model);
+  }
+
+  /** Adds or replaces a model (config overrides go through here). */
+  add(model: CatalogModel): void {
+    const previous = this.byId.get(model.id);
+    if (previous && this.byName.get(previous.name) === previous) this.byName.delete(previous.name);
+    this.byId.set(model.id, model);
+    // A bare name resolves to the first model registered under it; `provider/name` is always exact.
+    if (!this.byName.has(model.name)) this.byName.set(model.name, model);
+  }
+
+  /** `gpt-5` or `openai/gpt-5`; undefined when unknown. */
+  resolve(reference: string): CatalogModel | undefined {
+    return this.byId.get(reference) ?? this.byName.get(reference);
+  }
+
+  get(id: string): CatalogModel | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): CatalogModel[] {
+    return [...this.byId.values()];
+  }
+
+  /** Models of a tier, cheapest first (blended 3:1 input:output price), restricted to the given providers. */
+  inTier(tier: Tier, providers: ReadonlySet<string>, needs: Needs = NO_NEEDS): CatalogModel[] {
+    return this.all()
+      .filter((model) => model.tier === tier && providers.has(model.provider) && fits(model, needs))
+      .sort((a, b) => blendedPrice(a.prices) - blendedPrice(b.prices) || a.id.localeCompare(b.id));
+  }
+}
+
+export function fits(model: CatalogModel, needs: Needs): boolean {
+  const capabilities: Capabilities = model.capabilities;
+  if (needs.tools && !capabilities.tools) return false;
+  if (needs.vision && !capabilities.vision) return false;
+  if (needs.jsonSchema && !capabilities.jsonSchema) return false;
+  return needs.contextTokens <= model.contextWindow;
+}
+
+export function blendedPrice(prices: Prices): number {
+  return (3 * prices.input + prices.output) / 4;
+}
+
+/** USD cost of the given tokens on a model. Cached tokens at the cached price, cache writes at the write price. */
+export function costOf(model: CatalogModel, tokens: TokenCounts): number {
+  const { prices } = model;
+  const cached = Math.min(tokens.cached, tokens.prompt);
+  const written = Math.min(tokens.cacheWrite ?? 0, tokens.prompt - cached);
+  const fresh = tokens.prompt - cached - written;
+  const usd =
+    (fresh * prices.input +
+      cached * prices.cachedInput +
+      written * (prices.cacheWrite ?? prices.input) +
+      tokens.completion * prices.output) /
+    1_000_000;
+  return roundUsd(usd);
+}
+
+/** Costs are reported to 1e-10 USD so sums stay exact enough and JSON stays short. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e10) / 1e10;
+}

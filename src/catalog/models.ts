@@ -1,0 +1,49 @@
+// The shipped model catalog: provider, tier, public prices per 1M tokens, context window and capabilities.
+
+import type { CatalogModel } from "./types";
+
+const chat = { tools: true, vision: true, jsonSchema: true, streaming: true } as const;
+
+/** Prices are USD per 1M tokens. Cached input follows each provider's published cache-read discount. */
+export const BUILTIN_MODELS: readonly CatalogModel[] = [
+  // OpenAI: cached input is 10% of input.
+  m("openai", "gpt-5-nano", "simple", 0.05, 0.005, 0.4, 400_000, 128_000),
+  m("openai", "gpt-5-mini", "medium", 0.25, 0.025, 2.0, 400_000, 128_000),
+  m("openai", "gpt-5", "complex", 1.25, 0.125, 10.0, 400_000, 128_000),
+  // Anthropic: cache reads are 10% of input, cache writes 125% of input (priced by the adapter's usage).
+  m("anthropic", "claude-haiku-4-5", "simple", 1.0, 0.1, 5.0, 200_000, 64_000, 1.25),
+  m("anthropic", "claude-sonnet-4-6", "medium", 3.0, 0.3, 15.0, 200_000, 64_000, 3.75),
+  m("anthropic", "claude-opus-4-6", "complex", 5.0, 0.5, 25.0, 200_000, 32_000, 6.25),
+  // Google: implicit cache reads at 25% of input.
+  m("gemini", "gemini-2.5-flash-lite", "simple", 0.1, 0.025, 0.4, 1_048_576, 65_536),
+  m("gemini", "gemini-2.5-flash", "medium", 0.3, 0.075, 2.5, 1_048_576, 65_536),
+  m("gemini", "gemini-2.5-pro", "complex", 1.25, 0.3125, 10.0, 1_048_576, 65_536),
+  // Mistral: no cache discount is published, so cached input is billed as input.
+  m("mistral", "mistral-small", "simple", 0.1, 0.1, 0.3, 128_000, 32_000, undefined, "mistral-small-latest"),
+  m("mistral", "mistral-large", "medium", 0.5, 0.5, 1.5, 128_000, 32_000, undefined, "mistral-large-latest"),
+];
+
+function m(
+  provider: string,
+  name: string,
+  tier: CatalogModel["tier"],
+  input: number,
+  cachedInput: number,
+  output: number,
+  contextWindow: number,
+  maxOutputTokens: number,
+  cacheWrite?: number,
+  upstreamName?: string,
+): CatalogModel {
+  return {
+    id: `${provider}/${name}`,
+    name,
+    provider,
+    upstreamName: upstreamName ?? name,
+    tier,
+    prices: { input, cachedInput, output, ...(cacheWrite === undefined ? {} : { cacheWrite }) },
+    contextWindow,
+    maxOutputTokens,
+    capabilities: { ...chat },
+  };
+}

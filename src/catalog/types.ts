@@ -1,0 +1,49 @@
+// Catalog data types: what Spendex knows about a model.
+
+export type Tier = "simple" | "medium" | "complex";
+export const TIERS: readonly Tier[] = ["simple", "medium", "complex"];
+
+export interface Capabilities {
+  tools: boolean;
+  vision: boolean;
+  jsonSchema: boolean;
+  streaming: boolean;
+}
+
+export interface Prices {
+  /** USD per 1M input tokens. */
+  input: number;
+  /** USD per 1M cached input tokens (cache reads). */
+  cachedInput: number;
+  /** USD per 1M output tokens. */
+  output: number;
+  /** USD per 1M cache-write input tokens, where the provider bills them apart (Anthropic). */
+  cacheWrite?: number;
+}
+
+export interface CatalogModel {
+  /** `provider/name`, the canonical reference. */
+  id: string;
+  /** The bare name clients may use. */
+  name: string;
+  provider: string;
+  /** The model id sent upstream. */
+  upstreamName: string;
+  tier: Tier;
+  prices: Prices;
+  contextWindow: number;
+  maxOutputTokens: number;
+  capabilities: Capabilities;
+}
+
+/** Token counts as the gateway prices them (normalised from any provider's usage). */
+export interface TokenCounts {
+  /** All input tokens, cached ones included (OpenAI's prompt_tokens). */
+  prompt: number;
+  /** Of `prompt`, tokens read from the provider's cache. */
+  cached: number;
+  /** Of `prompt`, tokens written to the provider's cache (billed apart by some providers). */
+  cacheWrite?: number;
+  /** Output tokens, reasoning/thinking included. */
+  completion: number;
+}

@@ -1,0 +1,67 @@
+// The contract every provider adapter implements: OpenAI request in, OpenAI response or chunk stream out.
+
+import type { TokenCounts } from "../catalog/types";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "../openai/types";
+
+export type ProviderKind = "openai" | "anthropic" | "gemini" | "mistral" | "openai-compatible";
+
+/** A connected upstream account. The key never leaves the adapter: not in errors, logs or responses. */
+export interface ProviderConnection {
+  /** The provider name used in model references (`openai`, `anthropic`, `groq`...). */
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  apiKey: string;
+  /** Extra headers sent on every request (e.g. `anthropic-version`). */
+  headers?: Record<string, string>;
+}
+
+export interface Timeouts {
+  /** Until the upstream's response headers arrive (connect + time to first byte). */
+  firstByteMs: number;
+  /** Longest silence between two stream chunks. */
+  idleMs: number;
+  /** The whole upstream call, body included. */
+  totalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000 };
+
+export interface CallOptions {
+  /** The client's request, validated. Adapters must not mutate it. */
+  request: ChatRequest;
+  /** The model id to send upstream (already resolved from the catalog). */
+  upstreamModel: string;
+  /** Fires when the client disconnects or the gateway gives up; the upstream fetch must be aborted. */
+  signal: AbortSignal;
+  timeouts: Timeouts;
+  /** Default max output tokens when the upstream requires one (Anthropic) and the client gave none. */
+  defaultMaxTokens: number;
+  /** Extra request headers to pass upstream (e.g. a simulator's fault header in tests). */
+  passHeaders?: Record<string, string>;
+}
+
+export interface CompletionResult {
+  /** OpenAI-format body; `usage` present. */
+  body: ChatCompletion;
+  tokens: TokenCounts;
+}
+
+/**
+ * A stream of OpenAI chunks. The adapter always ends a successful stream with a usage chunk
+ * (`choices: []`, `usage` set) whenever the upstream reported usage, whatever the client asked:
+ * the gateway decides whether the client sees it. `tokens()` is valid once the stream has ended.
+ * An upstream failure mid-stream surfaces as the stream erroring with a ProviderError.
+ */
+export interface StreamResult {
+  chunks: ReadableStream<ChatCompletionChunk>;
+  tokens(): TokenCounts | undefined;
+}
+
+export interface ProviderAdapter {
+  readonly connection: ProviderConnection;
+  complete(options: CallOptions): Promise<CompletionResult>;
+  stream(options: CallOptions): Promise<StreamResult>;
+}
+
+export type AdapterFactory = (connection: ProviderConnection, fetchImpl: typeof fetch) => ProviderAdapter;
