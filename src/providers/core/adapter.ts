@@ -1,0 +1,86 @@
+// The call skeleton every adapter shares: build body -> POST with timeouts -> map errors -> parse or stream.
+
+import type { ProviderError } from "../../errors";
+import type {
+  CallOptions,
+  CompletionResult,
+  ProviderAdapter,
+  ProviderConnection,
+  StreamResult,
+} from "../types";
+import { readErrorBody } from "./errors";
+import { type StreamTranslator, sseStream } from "./sse";
+import { UpstreamCall } from "./upstream";
+
+/** What a provider folder supplies: its three pure conversions, its error mapping and where to send. */
+export interface ProviderWire {
+  /** The endpoint for this call. */
+  url(options: CallOptions, stream: boolean): string;
+  /** The upstream body (not yet serialised). May throw UnsupportedError. */
+  body(options: CallOptions, stream: boolean): unknown;
+  /** The parsed 2xx JSON body -> OpenAI response and token counts. */
+  response(json: unknown, options: CallOptions): CompletionResult;
+  /** A fresh translator for one stream. */
+  translator(options: CallOptions): StreamTranslator;
+  /** A non-2xx response -> ProviderError. */
+  error(status: number, headers: Headers, body: unknown): ProviderError;
+}
+
+/** Headers sent on every call of a connection: computed once, merged per call only when the gateway adds some. */
+export function mergeHeaders(
+  base: Record<string, string>,
+  passHeaders: Record<string, string> | undefined,
+): Record<string, string> {
+  return passHeaders === undefined ? base : { ...base, ...passHeaders };
+}
+
+export class HttpAdapter implements ProviderAdapter {
+  constructor(
+    readonly connection: ProviderConnection,
+    private readonly fetchImpl: typeof fetch,
+    private readonly headers: Record<string, string>,
+    private readonly wire: ProviderWire,
+  ) {}
+
+  private async send(
+    options: CallOptions,
+    stream: boolean,
+  ): Promise<{ call: UpstreamCall; response: Response }> {
+    const body = JSON.stringify(this.wire.body(options, stream));
+    const call = new UpstreamCall(this.connection.name, options.signal, options.timeouts);
+    const response = await call.send({
+      fetchImpl: this.fetchImpl,
+      url: this.wire.url(options, stream),
+      headers: mergeHeaders(this.headers, options.passHeaders),
+      body,
+    });
+    if (!response.ok) {
+      const errorBody = await readErrorBody(response);
+      call.finish();
+      throw this.wire.error(response.status, response.headers, errorBody);
+    }
+    return { call, response };
+  }
+
+  async complete(options: CallOptions): Promise<CompletionResult> {
+    const { call, response } = await this.send(options, false);
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (error) {
+      throw call.failureFrom(error, "interrupted");
+    } finally {
+      call.finish();
+    }
+    return this.wire.response(json, options);
+  }
+
+  async stream(options: CallOptions): Promise<StreamResult> {
+    const { call, response } = await this.send(options, true);
+    if (response.body === null) {
+      call.finish();
+      throw call.failureFrom(undefined, "interrupted");
+    }
+    return sseStream(response.body, call, this.wire.translator(options));
+  }
+}

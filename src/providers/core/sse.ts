@@ -1,0 +1,149 @@
+// Upstream SSE body -> a pull-based ReadableStream of OpenAI chunks, through one provider's StreamTranslator.
+
+import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
+import type { TokenCounts } from "../../catalog/types";
+import { SpendexError } from "../../errors";
+import type { ChatCompletionChunk } from "../../openai/types";
+import type { StreamResult } from "../types";
+import { transportError } from "./errors";
+import type { UpstreamCall } from "./upstream";
+
+export interface ChunkSink {
+  enqueue(chunk: ChatCompletionChunk): void;
+}
+
+/** A provider's pure stream conversion: SSE events in, OpenAI chunks out. Tested without any network. */
+export interface StreamTranslator {
+  /** Handles one event; returns true when it was the upstream's last word (e.g. `[DONE]`, `message_stop`). */
+  event(message: EventSourceMessage, out: ChunkSink): boolean;
+  /** The body ended without a final event: push closing chunks and return true if the answer was complete. */
+  end(out: ChunkSink): boolean;
+  tokens(): TokenCounts | undefined;
+}
+
+/**
+ * Reads the upstream only when the consumer pulls (highWaterMark 0), so nothing is buffered beyond what one
+ * network read carried. A body that ends early, a read error or a translator error (an upstream `error` event)
+ * errors the stream with a ProviderError; cancelling the stream aborts the upstream.
+ */
+/** The part of a body reader we use (Bun's and node:stream/web's reader types differ in extras). */
+interface Reader {
+  read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+}
+
+class SsePump {
+  private readonly reader: Reader;
+  private readonly decoder = new TextDecoder();
+  private readonly parser: EventSourceParser;
+  private controller!: ReadableStreamDefaultController<ChatCompletionChunk>;
+  private pushed = 0;
+  private done = false;
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly call: UpstreamCall,
+    private readonly translator: StreamTranslator,
+  ) {
+    this.reader = body.getReader();
+    this.parser = createParser({ onEvent: (message) => this.onEvent(message) });
+  }
+
+  start(controller: ReadableStreamDefaultController<ChatCompletionChunk>): void {
+    this.controller = controller;
+    this.call.watchIdle();
+  }
+
+  enqueue(chunk: ChatCompletionChunk): void {
+    this.pushed++;
+    this.controller.enqueue(chunk);
+  }
+
+  private onEvent(message: EventSourceMessage): void {
+    if (this.done) return;
+    if (this.translator.event(message, this)) this.done = true;
+  }
+
+  async pull(): Promise<void> {
+    this.pushed = 0;
+    while (this.pushed === 0 && !this.done) {
+      let result: Awaited<ReturnType<Reader["read"]>>;
+      this.call.reading = true;
+      try {
+        result = await this.reader.read();
+      } catch (error) {
+        this.fail(this.call.failureFrom(error, "interrupted"));
+        return;
+      } finally {
+        this.call.reading = false;
+      }
+      if (result.done) {
+        this.parser.reset({ consume: true });
+        if (!this.done && !this.tryEnd()) return;
+        break;
+      }
+      this.call.idleTimer?.refresh();
+      try {
+        this.parser.feed(this.decoder.decode(result.value as Uint8Array, { stream: true }));
+      } catch (error) {
+        this.fail(
+          error instanceof SpendexError ? error : transportError(this.call.provider, "interrupted", error),
+        );
+        return;
+      }
+    }
+    if (this.done) this.close();
+  }
+
+  private tryEnd(): boolean {
+    let complete = false;
+    try {
+      complete = this.translator.end(this);
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    if (!complete) {
+      this.fail(transportError(this.call.provider, "interrupted"));
+      return false;
+    }
+    this.done = true;
+    return true;
+  }
+
+  private close(): void {
+    this.controller.close();
+    // Let the connection finish on its own (usually it already has) so it can be reused; the total timer
+    // still bounds it. Errors here no longer matter to anyone.
+    this.drain().catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!(await this.reader.read()).done) {}
+    } finally {
+      this.call.finish();
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.done = true;
+    this.call.abort(error);
+    this.controller.error(error);
+  }
+
+  cancel(reason: unknown): void {
+    this.done = true;
+    this.call.abort(reason);
+  }
+}
+
+export function sseStream(
+  body: ReadableStream<Uint8Array>,
+  call: UpstreamCall,
+  translator: StreamTranslator,
+): StreamResult {
+  const chunks = new ReadableStream<ChatCompletionChunk>(new SsePump(body, call, translator), {
+    highWaterMark: 0,
+  });
+  return { chunks, tokens: () => translator.tokens() };
+}

@@ -1,0 +1,64 @@
+// OpenAI-format SSE events -> chunks, passed through as parsed; usage split into its own final chunk.
+
+import type { EventSourceMessage } from "eventsource-parser";
+import type { TokenCounts } from "../../catalog/types";
+import type { ChatCompletionChunk, Usage } from "../../openai/types";
+import type { ChunkSink, StreamTranslator } from "../core/sse";
+import { openAIError } from "./errors";
+import { tokensFromUsage } from "./response";
+
+export class OpenAIStreamTranslator implements StreamTranslator {
+  private usage: Usage | undefined;
+
+  constructor(
+    private readonly provider: string,
+    private readonly apiKey: string,
+  ) {}
+
+  event(message: EventSourceMessage, out: ChunkSink): boolean {
+    const data = message.data;
+    if (data === "[DONE]") return true;
+    const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
+    if (chunk.error !== undefined) {
+      // A mid-stream error object has no HTTP status; treat it as a server failure unless it says otherwise.
+      const status = typeof chunk.error === "object" && chunk.error !== null ? errorStatus(chunk.error) : 500;
+      throw openAIError({ provider: this.provider, apiKey: this.apiKey, status, body: chunk });
+    }
+    const usage = chunk.usage;
+    if (usage != null) {
+      this.usage = usage;
+      // Mistral and some compatible servers put usage on the last content chunk; the gateway expects it alone.
+      if (chunk.choices.length > 0) {
+        const { usage: _, ...content } = chunk;
+        out.enqueue(content as ChatCompletionChunk);
+        out.enqueue({
+          id: chunk.id,
+          object: chunk.object,
+          created: chunk.created,
+          model: chunk.model,
+          choices: [],
+          usage,
+        });
+        return false;
+      }
+    }
+    out.enqueue(chunk);
+    return false;
+  }
+
+  /** Every OpenAI-format stream ends with `[DONE]`; a body ending before it was cut. */
+  end(): boolean {
+    return false;
+  }
+
+  tokens(): TokenCounts | undefined {
+    return this.usage === undefined ? undefined : tokensFromUsage(this.usage);
+  }
+}
+
+function errorStatus(error: object): number {
+  const type = (error as { type?: unknown }).type;
+  if (type === "invalid_request_error") return 400;
+  if (type === "rate_limit_error" || type === "rate_limit_exceeded") return 429;
+  return 500;
+}
