@@ -8,12 +8,19 @@
 //                                                                                  (GEMINI_BASE_URL = {base})
 // Faults are chosen per model (options) or per request (header `x-sim-fault`), the header winning.
 
-/** `cut:K` ends the stream abruptly after K content chunks; `hang` never answers until the client aborts. */
+/**
+ * `cut:K` ends the stream abruptly after K content chunks (a truncated chunked body, no final chunk);
+ * `stall:K` sends K content chunks then nothing until the client aborts; `hang` never answers until the
+ * client aborts; `error:K[:STATUS]` sends K content chunks then the provider's in-stream error event
+ * (default status 529 overloaded / 500) and closes. `times: n` applies the fault to the first n matching
+ * requests, then clears it.
+ */
 export type Fault =
   | { kind: "status"; status: number; retryAfterSeconds?: number; times?: number }
   | { kind: "hang"; times?: number }
   | { kind: "cut"; afterChunks: number; times?: number }
-  | { kind: "stall"; afterChunks: number; times?: number };
+  | { kind: "stall"; afterChunks: number; times?: number }
+  | { kind: "error"; afterChunks: number; status?: number; times?: number };
 
 export interface Pace {
   /** Delay before response headers (non-streaming: before the body). */
@@ -61,7 +68,7 @@ export interface SimulatorHandle {
 
 /**
  * Per-request controls, as request headers (each optional):
- *   x-sim-fault: 500 | 503 | 529 | 429 | 429:SECONDS | hang | cut:K | stall:K
+ *   x-sim-fault: 500 | 503 | 529 | 429 | 429:SECONDS | hang | cut:K | stall:K | error:K[:STATUS]
  *   x-sim-latency-ms, x-sim-ttft-ms, x-sim-tps: override the pace
  *   x-sim-reply: the exact assistant text to answer with
  *   x-sim-tool-calls: N  (answer with N parallel tool calls when tools are offered)

@@ -1,0 +1,106 @@
+// The provider simulator: one Bun.serve loopback upstream answering in the OpenAI, Anthropic and Gemini formats.
+
+import { Exchange, type ExchangeHooks } from "./exchange";
+import { FaultBook } from "./faults";
+import { handleOpenAI } from "./openai";
+import { NO_PACE, resolvePace } from "./pace";
+import type { Fault, Pace, SimulatorHandle, SimulatorOptions, SimulatorRecord } from "./types";
+
+export { parseFault } from "./faults";
+export type { Fault, Pace, SimulatorHandle, SimulatorOptions, SimulatorRecord } from "./types";
+
+/** Records kept: the newest this many (older ones are dropped in batches, to keep pushes cheap). */
+const RECORD_LIMIT = 1000;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const pace: Pace = { ...NO_PACE, ...options.pace };
+  const faults = new FaultBook(options.faults ?? {});
+  let records: SimulatorRecord[] = [];
+  let aborted = 0;
+  const hooks: ExchangeHooks = {
+    faults,
+    onAbort: () => {
+      aborted++;
+    },
+  };
+  const requireKey = options.requireKey;
+
+  const server = Bun.serve({
+    port: options.port ?? 0,
+    hostname: options.hostname ?? "127.0.0.1",
+    // hang and stall must outlive Bun's default 10 s idle timeout: only the client decides when to give up.
+    idleTimeout: 0,
+    async fetch(request) {
+      const url = new URL(request.url);
+      const route = routeOf(url.pathname, request.method);
+      if (!route) return notFound(request.method, url.pathname);
+      const record: SimulatorRecord = {
+        format: route.format,
+        path: url.pathname,
+        model: route.model ?? "",
+        headers: Object.fromEntries(request.headers),
+        body: undefined,
+        status: 0,
+        aborted: false,
+        stream: false,
+      };
+      records.push(record);
+      if (records.length > RECORD_LIMIT * 1.2) records = records.slice(-RECORD_LIMIT);
+      const exchange = new Exchange(request, record, resolvePace(pace, request.headers), hooks);
+      switch (route.format) {
+        case "openai":
+          return handleOpenAI(exchange, requireKey);
+        default:
+          return notFound(request.method, url.pathname);
+      }
+    },
+  });
+
+  const port = server.port ?? 0;
+  const host = options.hostname ?? "127.0.0.1";
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    records: () => (records.length > RECORD_LIMIT ? records.slice(-RECORD_LIMIT) : records),
+    abortedCount: () => aborted,
+    setFaults: (next: Record<string, Fault>) => faults.set(next),
+    reset: () => {
+      records = [];
+      aborted = 0;
+      faults.set(options.faults ?? {});
+    },
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+interface Route {
+  format: SimulatorRecord["format"];
+  model?: string;
+  stream?: boolean;
+}
+
+const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
+function routeOf(path: string, method: string): Route | undefined {
+  if (method !== "POST") return undefined;
+  if (path === "/v1/chat/completions" || path === "/chat/completions") return { format: "openai" };
+  if (path === "/v1/messages") return { format: "anthropic" };
+  const gemini = GEMINI_PATH.exec(path);
+  if (gemini) return { format: "gemini", model: gemini[2]!, stream: gemini[3] === "streamGenerateContent" };
+  return undefined;
+}
+
+function notFound(method: string, path: string): Response {
+  const error = {
+    message: `Invalid URL (${method} ${path})`,
+    type: "invalid_request_error",
+    param: null,
+    code: null,
+  };
+  return new Response(JSON.stringify({ error }), {
+    status: 404,
+    headers: { "content-type": "application/json" },
+  });
+}

@@ -1,0 +1,283 @@
+// OpenAI Chat Completions wire format (also Mistral and other OpenAI-compatible clients): POST /v1/chat/completions.
+
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, FinishReason, Usage } from "../openai/types";
+import type { Dialect, Exchange, Frame } from "./exchange";
+import {
+  type Conversation,
+  nextId,
+  type Plan,
+  planAnswer,
+  splitFragments,
+  splitWords,
+  type ToolSpec,
+  textOf,
+} from "./reply";
+
+const FINGERPRINT = "fp_spendexsim";
+
+const ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
+  400: { type: "invalid_request_error", code: null, message: "Invalid request." },
+  401: { type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided." },
+  403: {
+    type: "invalid_request_error",
+    code: "permission_denied",
+    message: "You are not allowed to do this.",
+  },
+  404: { type: "invalid_request_error", code: "model_not_found", message: "The model does not exist." },
+  429: {
+    type: "requests",
+    code: "rate_limit_exceeded",
+    message: "Rate limit reached for requests. Please try again later.",
+  },
+  500: {
+    type: "server_error",
+    code: null,
+    message: "The server had an error while processing your request. Sorry about that!",
+  },
+  503: {
+    type: "server_error",
+    code: null,
+    message: "The engine is currently overloaded, please try again later.",
+  },
+};
+
+function errorObject(status: number, message?: string) {
+  const known = ERRORS[status] ?? {
+    type: status >= 500 ? "server_error" : "invalid_request_error",
+    code: null,
+    message: `Simulated error ${status}.`,
+  };
+  return { message: message ?? known.message, type: known.type, param: null, code: known.code };
+}
+
+export const openaiDialect: Dialect = {
+  errorBody: (status, message) => JSON.stringify({ error: errorObject(status, message) }),
+  streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\n\n`,
+  headers: () => ({ "x-request-id": `req_${nextId()}` }),
+};
+
+export async function handleOpenAI(exchange: Exchange, requireKey: string | undefined): Promise<Response> {
+  const headers = exchange.request.headers;
+  if (requireKey !== undefined && headers.get("authorization") !== `Bearer ${requireKey}`) {
+    return exchange.error(openaiDialect, 401);
+  }
+  const body = await readJson(exchange.request);
+  exchange.record.body = body;
+  const invalid = validate(body);
+  if (invalid) return exchange.error(openaiDialect, 400, invalid);
+  const request = body as ChatRequest;
+  exchange.record.model = request.model;
+  exchange.record.stream = request.stream === true;
+  const fault = exchange.takeFault(request.model);
+  const early = await exchange.preempt(openaiDialect, fault);
+  if (early) return early;
+  const plan = planAnswer(toConversation(request), exchange.controls());
+  const id = `chatcmpl-${nextId()}`;
+  const created = Math.floor(Date.now() / 1000);
+  if (request.stream === true) {
+    const includeUsage = request.stream_options?.include_usage === true;
+    return exchange.stream(
+      openaiDialect,
+      streamFrames(plan, id, created, request.model, includeUsage),
+      fault,
+    );
+  }
+  return exchange.json(openaiDialect, JSON.stringify(completion(plan, id, created, request.model)), fault);
+}
+
+export async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function validate(body: unknown): string | undefined {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    return "We could not parse the JSON body of your request.";
+  }
+  const request = body as Record<string, unknown>;
+  if (typeof request.model !== "string" || request.model === "") return "you must provide a model parameter";
+  if (!Array.isArray(request.messages) || request.messages.length === 0) {
+    return "Invalid 'messages': empty array. Expected an array with minimum length 1.";
+  }
+  return undefined;
+}
+
+function toConversation(request: ChatRequest): Conversation {
+  let promptChars = 0;
+  let lastUser = "";
+  for (const message of request.messages) {
+    const text = textOf(message.content);
+    promptChars += text.length;
+    for (const call of message.tool_calls ?? [])
+      promptChars += call.function.name.length + call.function.arguments.length;
+    if (message.role === "user") lastUser = text;
+  }
+  const last = request.messages[request.messages.length - 1];
+  const lastTurn =
+    last?.role === "user" ? "user" : last?.role === "tool" || last?.role === "function" ? "tool" : "other";
+  const tools: ToolSpec[] = [];
+  for (const tool of request.tools ?? []) {
+    if (tool.type === "function" && tool.function?.name) {
+      tools.push(
+        tool.function.parameters
+          ? { name: tool.function.name, parameters: tool.function.parameters }
+          : { name: tool.function.name },
+      );
+    }
+  }
+  const conversation: Conversation = {
+    lastTurn,
+    lastText: lastTurn === "tool" ? textOf(last?.content) : lastUser,
+    promptChars,
+    tools,
+    toolChoice: toolChoice(request.tool_choice),
+    stop: typeof request.stop === "string" ? [request.stop] : Array.isArray(request.stop) ? request.stop : [],
+  };
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (typeof maxTokens === "number") conversation.maxTokens = maxTokens;
+  const format = request.response_format;
+  if (format?.type === "json_object") conversation.json = {};
+  if (format?.type === "json_schema") {
+    const schema = (format as { json_schema?: { schema?: Record<string, unknown> } }).json_schema?.schema;
+    conversation.json = schema ? { schema } : {};
+  }
+  return conversation;
+}
+
+function toolChoice(choice: ChatRequest["tool_choice"]): Conversation["toolChoice"] {
+  if (choice === "none") return "none";
+  if (choice === "required") return "any";
+  if (choice && typeof choice === "object") {
+    const name = (choice as { function?: { name?: unknown } }).function?.name;
+    if (typeof name === "string") return { name };
+  }
+  return "auto";
+}
+
+function usage(plan: Plan): Usage {
+  const { prompt, cached, completion } = plan.tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+function finishReason(plan: Plan): FinishReason {
+  return plan.answer.kind === "tools" ? "tool_calls" : plan.answer.finish;
+}
+
+function toolCallIds(plan: Plan, id: string): string[] {
+  return plan.answer.kind === "tools"
+    ? plan.answer.calls.map((_, index) => `call_${id.slice(9)}${index}`)
+    : [];
+}
+
+function completion(plan: Plan, id: string, created: number, model: string): ChatCompletion {
+  const answer = plan.answer;
+  const ids = toolCallIds(plan, id);
+  const message: ChatCompletion["choices"][number]["message"] =
+    answer.kind === "tools"
+      ? {
+          role: "assistant",
+          content: null,
+          refusal: null,
+          annotations: [],
+          tool_calls: answer.calls.map((call, index) => ({
+            id: ids[index]!,
+            type: "function",
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        }
+      : { role: "assistant", content: answer.text, refusal: null, annotations: [] };
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(plan) }],
+    usage: usage(plan),
+    service_tier: "default",
+    system_fingerprint: FINGERPRINT,
+  };
+}
+
+function streamFrames(
+  plan: Plan,
+  id: string,
+  created: number,
+  model: string,
+  includeUsage: boolean,
+): Frame[] {
+  const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: FinishReason | null) => {
+    const value: ChatCompletionChunk = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      service_tier: "default",
+      system_fingerprint: FINGERPRINT,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    };
+    // OpenAI sends `usage: null` on every chunk only when the client asked for usage.
+    if (includeUsage) value.usage = null;
+    return `data: ${JSON.stringify(value)}\n\n`;
+  };
+  const frames: Frame[] = [];
+  const answer = plan.answer;
+  if (answer.kind === "tools") {
+    const ids = toolCallIds(plan, id);
+    answer.calls.forEach((call, index) => {
+      const start = {
+        index,
+        id: ids[index]!,
+        type: "function" as const,
+        function: { name: call.name, arguments: "" },
+      };
+      // The first delta carries the role together with the first call's header, as OpenAI sends it.
+      const delta =
+        index === 0
+          ? { role: "assistant" as const, content: null, tool_calls: [start] }
+          : { tool_calls: [start] };
+      frames.push({ data: chunk(delta, null), content: true });
+      for (const fragment of splitFragments(call.arguments)) {
+        frames.push({
+          data: chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }, null),
+          content: true,
+        });
+      }
+    });
+  } else {
+    frames.push({ data: chunk({ role: "assistant", content: "", refusal: null }, null), content: false });
+    if (answer.text !== "") {
+      for (const piece of splitWords(answer.text))
+        frames.push({ data: chunk({ content: piece }, null), content: true });
+    }
+  }
+  frames.push({ data: chunk({}, finishReason(plan)), content: false });
+  if (includeUsage) {
+    const last: ChatCompletionChunk = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      service_tier: "default",
+      system_fingerprint: FINGERPRINT,
+      choices: [],
+      usage: usage(plan),
+    };
+    frames.push({ data: `data: ${JSON.stringify(last)}\n\n`, content: false });
+  }
+  frames.push({ data: "data: [DONE]\n\n", content: false });
+  return frames;
+}
