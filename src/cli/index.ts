@@ -1,0 +1,57 @@
+#!/usr/bin/env bun
+// The `spendex` command: one entry, one module per command group, each loaded only when used.
+
+import { loadSettings } from "../config";
+import { openStore } from "../store";
+
+const HELP = `spendex — OpenAI-compatible LLM router
+
+usage: bun run spendex <command> [...]
+
+  keys create|list|revoke      issued API keys
+  budgets set|list|remove      spend limits per key, team or agent
+  policy check|test|bench      routing policies in policies/
+  replay                       re-run logged auto decisions against a policy
+  model build|eval             the tier classifier
+  simulate --port N            the provider simulator (OpenAI, Anthropic, Gemini wire formats)
+  demo                         simulator + gateway + sample requests, with a table of what happened
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "keys":
+    case "budgets": {
+      const settings = loadSettings(process.env);
+      const store = openStore({ url: settings.databaseUrl });
+      try {
+        if (command === "keys") return (await import("./keys")).runKeysCommand(rest, store);
+        return (await import("./budgets")).runBudgetsCommand(rest, store);
+      } finally {
+        await store.close();
+      }
+    }
+    case "policy":
+      return (await import("./policy")).runPolicyCommand(rest);
+    case "replay":
+      return (await import("./replay")).runReplayCommand(rest, process.env);
+    case "model":
+      return (await import("./model")).runModelCommand(rest);
+    case "simulate":
+      return (await import("./simulate")).runSimulateCommand(rest);
+    case "demo":
+      return (await import("./demo")).runDemo(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(`spendex: unknown command '${command}'\n`);
+      console.error(HELP);
+      return 2;
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2));

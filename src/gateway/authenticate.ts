@@ -1,0 +1,44 @@
+// authenticate: the bearer key → an active issued key, compared by hash in constant time, cached briefly.
+
+import { timingSafeEqual } from "node:crypto";
+import { SpendexError } from "../errors";
+import { hashKey, type KeyRecord, type KeyRepository, parseKey } from "../store";
+
+const CACHE_MS = 2_000;
+
+const unauthorized = (message: string) =>
+  new SpendexError({ type: "authentication_error", code: "invalid_api_key", message });
+
+export class Authenticator {
+  /** id → record and when it was read; revocations made by the CLI are seen within CACHE_MS. */
+  private readonly cache = new Map<string, { record: KeyRecord | undefined; readAt: number }>();
+
+  constructor(private readonly keys: KeyRepository) {}
+
+  authenticate(authorization: string | null): KeyRecord {
+    if (!authorization) {
+      throw unauthorized("Missing API key. Pass it as 'Authorization: Bearer spx_sk_live_...'.");
+    }
+    const presented = authorization.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
+    const parsed = parseKey(presented);
+    if (!parsed) throw unauthorized("Malformed API key. Spendex keys look like 'spx_sk_live_...'.");
+    const record = this.lookup(parsed.id);
+    const expected = record ? Buffer.from(record.hash, "hex") : Buffer.alloc(32);
+    const actual = Buffer.from(hashKey(presented), "hex");
+    const matches = timingSafeEqual(expected, actual);
+    if (!record || !matches || record.env !== parsed.env) throw unauthorized("Invalid API key.");
+    if (record.revokedAt !== null) throw unauthorized("This API key has been revoked.");
+    return record;
+  }
+
+  private lookup(id: string): KeyRecord | undefined {
+    const now = Date.now();
+    const cached = this.cache.get(id);
+    if (cached && now - cached.readAt < CACHE_MS) return cached.record;
+    const record = this.keys.byId(id);
+    // Unknown ids are cached too, so a flood of bad keys costs one query per id per period.
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(id, { record, readAt: now });
+    return record;
+  }
+}

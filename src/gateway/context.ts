@@ -1,0 +1,102 @@
+// What one request carries through the pipeline, and its stage timings.
+
+import type { CatalogModel, Needs, Tier, TokenCounts } from "../catalog";
+import type { Classification } from "../classify/types";
+import type { ChatRequest } from "../openai/types";
+import type { KeyRecord } from "../store";
+
+export const STAGES = ["authenticate", "parse", "classify", "decide", "dispatch", "stream", "record"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface Attempt {
+  model: string;
+  /** Upstream HTTP status; 0 when no response (connect error, timeout), -1 when skipped by the breaker. */
+  status: number;
+  ms: number;
+  error?: string;
+}
+
+export type FailoverMode = "off" | "same-provider" | "equivalent";
+
+/** How the request ended, for the log. */
+export type Outcome = "complete" | "error_after_first_byte" | "client_aborted" | "failed";
+
+export interface PolicyTrace {
+  name: string;
+  revision: string;
+  reason?: string;
+  tags?: string[];
+  error?: string;
+  /** The policy input, kept for replay. */
+  input?: unknown;
+}
+
+export interface RequestContext {
+  id: string;
+  startedAt: number;
+  /** Epoch ms at arrival. */
+  time: number;
+  key?: KeyRecord;
+  agent?: string;
+  request?: ChatRequest;
+  requestedModel?: string;
+  needs?: Needs;
+  estimatedPromptTokens: number;
+  classification?: Classification;
+  tier?: Tier;
+  pinned: boolean;
+  candidates: CatalogModel[];
+  policy?: PolicyTrace;
+  routed?: CatalogModel;
+  attempts: Attempt[];
+  tokens?: TokenCounts;
+  costUsd: number;
+  savedUsd: number;
+  status: number;
+  errorCode?: string;
+  outcome: Outcome;
+  /** Stage durations in ms. */
+  stages: Partial<Record<Stage, number>>;
+  /** Headers from the client that start with a configured forward prefix. */
+  forwardHeaders?: Record<string, string>;
+  /** Budget reservation to settle when the request ends. */
+  release?: (actualUsd: number) => void;
+}
+
+export function newContext(id: string): RequestContext {
+  return {
+    id,
+    startedAt: performance.now(),
+    time: Date.now(),
+    pinned: true,
+    candidates: [],
+    attempts: [],
+    estimatedPromptTokens: 0,
+    costUsd: 0,
+    savedUsd: 0,
+    status: 0,
+    outcome: "complete",
+    stages: {},
+  };
+}
+
+/** Times a synchronous stage into the context. */
+export function timed<T>(context: RequestContext, stage: Stage, run: () => T): T {
+  const start = performance.now();
+  try {
+    return run();
+  } finally {
+    context.stages[stage] = (context.stages[stage] ?? 0) + (performance.now() - start);
+  }
+}
+
+/** The `server-timing` header value from the stages measured so far. */
+export function serverTiming(context: RequestContext): string {
+  let out = "";
+  for (const stage of STAGES) {
+    const ms = context.stages[stage];
+    if (ms === undefined) continue;
+    out += `${out ? ", " : ""}${stage};dur=${ms.toFixed(3)}`;
+  }
+  return out;
+}

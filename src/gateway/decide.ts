@@ -1,0 +1,115 @@
+// decide: which models to try, in order — the pinned model or the policy's pick, then equivalents.
+
+import type { Catalog, CatalogModel, Needs, Tier } from "../catalog";
+import { fits, TIERS } from "../catalog";
+import { invalidRequest, SpendexError } from "../errors";
+import type { KeyRecord } from "../store";
+import type { FailoverMode } from "./context";
+
+const FAILOVER_MODES: readonly FailoverMode[] = ["off", "same-provider", "equivalent"];
+
+export interface Constraints {
+  /** Providers this request may use: connected ∩ key allow-list ∩ `x-spendex-providers`. */
+  providers: Set<string>;
+  failover: FailoverMode;
+}
+
+export function constraintsFor(
+  key: KeyRecord,
+  headers: Headers,
+  connected: ReadonlySet<string>,
+): Constraints {
+  let providers = new Set(connected);
+  if (key.allowedProviders) providers = intersect(providers, key.allowedProviders);
+  const asked = headers.get("x-spendex-providers");
+  if (asked) {
+    const names = asked
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean);
+    providers = intersect(providers, names);
+  }
+  const mode = (headers.get("x-spendex-failover") ?? key.failover ?? "equivalent").toLowerCase();
+  if (!FAILOVER_MODES.includes(mode as FailoverMode)) {
+    throw invalidRequest(
+      `Invalid 'x-spendex-failover' header: use one of ${FAILOVER_MODES.join(", ")}.`,
+      "x-spendex-failover",
+    );
+  }
+  return { providers, failover: mode as FailoverMode };
+}
+
+function intersect(set: Set<string>, names: readonly string[]): Set<string> {
+  const allowed = new Set(names);
+  return new Set([...set].filter((name) => allowed.has(name)));
+}
+
+/** Resolves a pinned model name, with the errors the docs promise. */
+export function resolvePinned(
+  catalog: Catalog,
+  reference: string,
+  constraints: Constraints,
+  connected: ReadonlySet<string>,
+  disconnected: ReadonlyMap<string, string>,
+): CatalogModel {
+  const model = catalog.resolve(reference);
+  if (!model) {
+    throw new SpendexError({
+      type: "not_found_error",
+      code: "model_not_found",
+      param: "model",
+      message: `The model '${reference}' does not exist in the catalog. GET /v1/models lists the models you can use.`,
+    });
+  }
+  if (!connected.has(model.provider)) {
+    const variable = disconnected.get(model.provider) ?? `${model.provider.toUpperCase()}_API_KEY`;
+    throw new SpendexError({
+      type: "invalid_request_error",
+      code: "provider_not_connected",
+      param: "model",
+      message: `The model '${model.id}' needs the provider '${model.provider}', which is not connected. Set ${variable} to connect it.`,
+    });
+  }
+  if (!constraints.providers.has(model.provider)) {
+    throw new SpendexError({
+      type: "invalid_request_error",
+      code: "provider_not_allowed",
+      param: "model",
+      message: `The model '${model.id}' is from '${model.provider}', which this key or request does not allow.`,
+    });
+  }
+  return model;
+}
+
+/**
+ * The failover candidates after the chosen models: same tier first (cheapest first), other providers before
+ * the same provider for `equivalent`, and only ever models that have everything the request needs.
+ */
+export function failoverCandidates(
+  catalog: Catalog,
+  chosen: readonly CatalogModel[],
+  tier: Tier,
+  needs: Needs,
+  constraints: Constraints,
+): CatalogModel[] {
+  const first = chosen[0];
+  if (!first || constraints.failover === "off") return [...chosen];
+  const seen = new Set(chosen.map((model) => model.id));
+  const out = [...chosen];
+  const providers =
+    constraints.failover === "same-provider" ? new Set([first.provider]) : constraints.providers;
+  const pool = catalog.inTier(tier, providers, needs).filter((model) => !seen.has(model.id));
+  // Prefer another provider: when one provider is down, its sibling models usually are too.
+  pool.sort((a, b) => Number(a.provider === first.provider) - Number(b.provider === first.provider));
+  out.push(...pool);
+  return out;
+}
+
+/** Whether a model can serve the request at all (used to drop policy picks that cannot). */
+export function canServe(model: CatalogModel, needs: Needs): boolean {
+  return fits(model, needs);
+}
+
+export function tierAbove(tier: Tier): Tier | undefined {
+  return TIERS[TIERS.indexOf(tier) + 1];
+}

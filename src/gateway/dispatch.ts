@@ -1,0 +1,159 @@
+// dispatch: tries the candidates in order with retries, backoff, breakers and failover; returns the first success.
+
+import type { CatalogModel } from "../catalog";
+import { ProviderError, SpendexError, UnsupportedError } from "../errors";
+import type { ProviderAdapter } from "../providers/types";
+import type { Breakers } from "./breaker";
+import type { Attempt, RequestContext } from "./context";
+import type { LatencyTracker } from "./latency";
+
+export interface RetrySettings {
+  attemptsPerModel: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxCandidates: number;
+}
+
+export interface DispatchDeps {
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  breakers: Breakers;
+  retry: RetrySettings;
+  latency: LatencyTracker;
+  random?: () => number;
+}
+
+/** The client went away; nothing more is sent and the log says so. */
+export class ClientAbortError extends SpendexError {
+  constructor() {
+    super({ type: "invalid_request_error", code: "client_closed_request", status: 499, message: "Client closed the request." });
+  }
+}
+
+export async function dispatch<T>(
+  context: RequestContext,
+  deps: DispatchDeps,
+  signal: AbortSignal,
+  call: (adapter: ProviderAdapter, model: CatalogModel) => Promise<T>,
+): Promise<{ model: CatalogModel; result: T }> {
+  const failures: ProviderError[] = [];
+  let tried = 0;
+  for (const model of context.candidates) {
+    if (tried >= deps.retry.maxCandidates) break;
+    const adapter = deps.adapters.get(model.provider);
+    if (!adapter) continue;
+    if (!deps.breakers.allow(model.id) || !deps.breakers.allow(model.provider)) {
+      context.attempts.push({ model: model.id, status: -1, ms: 0, error: "circuit_open" });
+      continue;
+    }
+    tried += 1;
+    for (let attempt = 1; attempt <= deps.retry.attemptsPerModel; attempt++) {
+      if (signal.aborted) throw new ClientAbortError();
+      const start = performance.now();
+      try {
+        const result = await call(adapter, model);
+        const ms = performance.now() - start;
+        context.attempts.push({ model: model.id, status: 200, ms: round(ms) });
+        deps.breakers.success(model.id);
+        deps.breakers.success(model.provider);
+        deps.latency.observe(model.id, ms);
+        return { model, result };
+      } catch (error) {
+        if (signal.aborted) throw new ClientAbortError();
+        const failure = asProviderError(error, model);
+        const entry: Attempt = { model: model.id, status: failure.upstreamStatus, ms: round(performance.now() - start), error: failure.code };
+        context.attempts.push(entry);
+        if (error instanceof UnsupportedError) {
+          // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it.
+          if (context.pinned) throw error;
+          break;
+        }
+        if (!failure.retryable) throw failure;
+        failures.push(failure);
+        deps.breakers.failure(model.id);
+        if (failure.upstreamStatus === 0) deps.breakers.failure(model.provider);
+        if (attempt === deps.retry.attemptsPerModel || !deps.breakers.allow(model.id)) break;
+        const delay = backoff(deps, attempt, failure.retryAfterSeconds);
+        if (delay === undefined) break;
+        await sleep(delay, signal);
+      }
+    }
+  }
+  throw exhausted(context.attempts, failures);
+}
+
+function asProviderError(error: unknown, model: CatalogModel): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof SpendexError) {
+    return new ProviderError({
+      type: error.type,
+      code: error.code,
+      message: error.message,
+      status: error.status,
+      param: error.param,
+      retryable: error.retryable,
+      provider: model.provider,
+      upstreamStatus: error.status,
+      cause: error,
+    });
+  }
+  // An unexpected failure inside an adapter: treat it like an unreachable upstream and move on.
+  return new ProviderError({
+    type: "upstream_error",
+    code: "adapter_error",
+    message: `The '${model.provider}' adapter failed unexpectedly.`,
+    retryable: true,
+    provider: model.provider,
+    upstreamStatus: 0,
+    cause: error,
+  });
+}
+
+/** Exponential backoff with jitter; honours retry-after, or gives up on this model when it is too long. */
+function backoff(deps: DispatchDeps, attempt: number, retryAfterSeconds: number | undefined): number | undefined {
+  const { baseDelayMs, maxDelayMs } = deps.retry;
+  if (retryAfterSeconds !== undefined) {
+    const wait = retryAfterSeconds * 1000;
+    return wait <= maxDelayMs ? wait : undefined;
+  }
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  return ceiling * (0.5 + 0.5 * (deps.random ?? Math.random)());
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Every candidate failed: the upstream's own 429 when that was the cause throughout, else 503. */
+function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
+  const tried = attempts.map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status || a.error})`).join(", ");
+  if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
+    const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));
+    return new SpendexError({
+      type: "rate_limit_error",
+      code: "rate_limit_exceeded",
+      message: `Every candidate model is rate limited. Tried: ${tried}.`,
+      headers: { "retry-after": String(retryAfter) },
+    });
+  }
+  return new SpendexError({
+    type: "service_unavailable",
+    code: "provider_unavailable",
+    retryable: true,
+    message: tried
+      ? `No provider could serve this request. Tried: ${tried}.`
+      : "No connected provider can serve this request under its constraints.",
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

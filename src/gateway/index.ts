@@ -1,0 +1,205 @@
+// The pipeline of one chat completion: authenticate → parse → classify → decide → dispatch → stream → record.
+
+import type { Catalog, CatalogModel } from "../catalog";
+import type { Settings } from "../config";
+import { SpendexError, toErrorBody } from "../errors";
+import type { ChatCompletionChunk } from "../openai/types";
+import type { CallOptions, ProviderAdapter, StreamResult } from "../providers/types";
+import type { Store } from "../store";
+import { Authenticator } from "./authenticate";
+import { Breakers } from "./breaker";
+import { newContext, type RequestContext, timed } from "./context";
+import { type Constraints, constraintsFor, failoverCandidates, resolvePinned } from "./decide";
+import { ClientAbortError, dispatch } from "./dispatch";
+import { LatencyTracker } from "./latency";
+import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
+import { record } from "./record";
+import { price, responseHeaders, spendexInfo } from "./respond";
+import { type ChunkReader, type OpenedStream, type ReadResult, sseBody } from "./stream";
+
+export type { RequestContext } from "./context";
+
+/** `auto` routing: classify the request and let the policy choose; fills the context, returns models in order. */
+export interface AutoRouter {
+  route(context: RequestContext, traits: RequestTraits, constraints: Constraints, headers: Headers): Promise<CatalogModel[]>;
+}
+
+export interface GatewayDeps {
+  settings: Settings;
+  catalog: Catalog;
+  store: Store;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  auto?: AutoRouter;
+  breakers?: Breakers;
+  latency?: LatencyTracker;
+}
+
+export interface Gateway {
+  chatCompletions(request: Request): Promise<Response>;
+  /** Authenticates a request for the non-chat routes; throws a 401 SpendexError. */
+  authenticate(authorization: string | null): void;
+  connected: ReadonlySet<string>;
+  breakers: Breakers;
+  latency: LatencyTracker;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { settings, catalog, store } = deps;
+  const authenticator = new Authenticator(store.keys);
+  const breakers = deps.breakers ?? new Breakers(settings.breaker);
+  const latency = deps.latency ?? new LatencyTracker();
+  const connected = new Set(deps.adapters.keys());
+  const baseline = catalog.resolve(settings.baselineModel);
+  const baselineId = baseline?.id ?? settings.baselineModel;
+  const dispatchDeps = { adapters: deps.adapters, breakers, retry: settings.retry, latency };
+
+  async function chatCompletions(request: Request): Promise<Response> {
+    const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
+    try {
+      const key = timed(context, "authenticate", () => authenticator.authenticate(request.headers.get("authorization")));
+      context.key = key;
+      const parseStart = performance.now();
+      const text = await readBody(request, settings.bodyLimitBytes);
+      const chat = parseChatRequest(text);
+      const traits = traitsOf(chat);
+      context.stages.parse = performance.now() - parseStart;
+      context.request = chat;
+      context.requestedModel = chat.model;
+      context.needs = traits.needs;
+      context.estimatedPromptTokens = traits.estimatedPromptTokens;
+      context.agent = request.headers.get("x-spendex-agent") ?? chat.user ?? undefined;
+      context.forwardHeaders = forwarded(request.headers, settings.forwardHeaders);
+
+      const constraints = constraintsFor(key, request.headers, connected);
+      let chosen: CatalogModel[];
+      if (chat.model === "auto") {
+        if (!deps.auto) throw autoNotConfigured();
+        context.pinned = false;
+        chosen = await deps.auto.route(context, traits, constraints, request.headers);
+      } else {
+        chosen = timed(context, "decide", () => [
+          resolvePinned(catalog, chat.model, constraints, connected, settings.disconnected),
+        ]);
+      }
+      const first = chosen[0];
+      if (!first) throw autoNotConfigured();
+      context.tier ??= first.tier;
+      context.candidates = failoverCandidates(catalog, chosen, context.tier, traits.needs, constraints);
+
+      const options = (model: CatalogModel): CallOptions => ({
+        request: chat,
+        upstreamModel: model.upstreamName,
+        signal: request.signal,
+        timeouts: settings.timeouts,
+        defaultMaxTokens: model.maxOutputTokens,
+        ...(context.forwardHeaders ? { passHeaders: context.forwardHeaders } : {}),
+      });
+      const dispatchStart = performance.now();
+      if (chat.stream === true) {
+        const { model, result } = await dispatch(context, dispatchDeps, request.signal, (adapter, m) =>
+          openStream(adapter, options(m)),
+        );
+        context.stages.dispatch = performance.now() - dispatchStart;
+        return streamResponse(context, model, result, chat.stream_options?.include_usage === true);
+      }
+      const { model, result } = await dispatch(context, dispatchDeps, request.signal, (adapter, m) =>
+        adapter.complete(options(m)),
+      );
+      context.stages.dispatch = performance.now() - dispatchStart;
+      price(context, model, result.tokens, baseline);
+      context.status = 200;
+      const body = result.body as Record<string, unknown>;
+      body.spendex = spendexInfo(context, baselineId);
+      const headers = responseHeaders(context, "application/json");
+      record(context, store.log, settings.capturePrompts ? chat : undefined);
+      return new Response(JSON.stringify(body), { status: 200, headers });
+    } catch (error) {
+      return failed(context, error);
+    }
+  }
+
+  function streamResponse(
+    context: RequestContext,
+    model: CatalogModel,
+    opened: OpenedStream & { result: StreamResult },
+    includeUsage: boolean,
+  ): Response {
+    context.status = 200;
+    context.routed = model;
+    const streamStart = performance.now();
+    const headers = responseHeaders(context, "text/event-stream; charset=utf-8");
+    headers["cache-control"] = "no-cache";
+    const body = sseBody(opened, {
+      includeUsage,
+      finish: () => {
+        price(context, model, opened.result.tokens(), baseline);
+        return spendexInfo(context, baselineId) as unknown as Record<string, unknown>;
+      },
+      end: (outcome, error) => {
+        context.outcome = outcome;
+        context.stages.stream = performance.now() - streamStart;
+        if (outcome !== "complete") {
+          price(context, model, opened.result.tokens(), baseline);
+          if (error instanceof SpendexError) context.errorCode = error.code;
+          else if (outcome === "client_aborted") context.errorCode = "client_closed_request";
+          else context.errorCode = "stream_interrupted";
+        }
+        record(context, store.log, settings.capturePrompts ? context.request : undefined);
+      },
+    });
+    return new Response(body, { status: 200, headers });
+  }
+
+  function failed(context: RequestContext, error: unknown): Response {
+    const rendered = toErrorBody(error);
+    context.status = rendered.status;
+    context.errorCode = rendered.body.error.code ?? undefined;
+    context.outcome = error instanceof ClientAbortError ? "client_aborted" : "failed";
+    const headers = { ...responseHeaders(context, "application/json"), ...rendered.headers };
+    record(context, store.log, settings.capturePrompts ? context.request : undefined);
+    return new Response(JSON.stringify(rendered.body), { status: rendered.status, headers });
+  }
+
+  return {
+    chatCompletions,
+    authenticate: (authorization) => void authenticator.authenticate(authorization),
+    connected,
+    breakers,
+    latency,
+  };
+}
+
+/** Opens an upstream stream and reads its first chunk, so a failure before any byte can still fail over. */
+async function openStream(adapter: ProviderAdapter, options: CallOptions) {
+  const result = await adapter.stream(options);
+  const reader = result.chunks.getReader();
+  try {
+    const first = (await reader.read()) as ReadResult<ChatCompletionChunk>;
+    return { reader: reader as ChunkReader, first, result };
+  } catch (error) {
+    reader.cancel().catch(() => undefined);
+    throw error;
+  }
+}
+
+function forwarded(headers: Headers, prefixes: readonly string[]): Record<string, string> | undefined {
+  if (prefixes.length === 0) return undefined;
+  let out: Record<string, string> | undefined;
+  headers.forEach((value, name) => {
+    if (prefixes.some((prefix) => name.startsWith(prefix))) {
+      out ??= {};
+      out[name] = value;
+    }
+  });
+  return out;
+}
+
+function autoNotConfigured(): SpendexError {
+  return new SpendexError({
+    type: "invalid_request_error",
+    code: "auto_routing_not_configured",
+    param: "model",
+    message:
+      "Automatic routing (model 'auto') is not configured on this server: no classifier model or policy is loaded. Pass a specific model name, or see the README's 'Automatic routing' section.",
+  });
+}

@@ -1,0 +1,89 @@
+// parse: reads the body under the size limit, validates it, and derives what the request needs.
+
+import type { Needs } from "../catalog";
+import { invalidRequest, SpendexError } from "../errors";
+import { validateChatRequest } from "../openai/schema";
+import type { ChatMessage, ChatRequest } from "../openai/types";
+
+export async function readBody(request: Request, limitBytes: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  if (!request.body) throw invalidRequest("The request body is empty; send a JSON chat completion request.");
+  if (!Number.isNaN(declared)) {
+    const text = await request.text();
+    if (text.length > limitBytes) throw tooLarge(limitBytes);
+    return text;
+  }
+  // No content-length (chunked upload): read with a running cap so a huge body cannot fill memory.
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel();
+      throw tooLarge(limitBytes);
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+function tooLarge(limitBytes: number): SpendexError {
+  return new SpendexError({
+    type: "invalid_request_error",
+    code: "request_too_large",
+    status: 413,
+    message: `The request body exceeds the limit of ${limitBytes} bytes.`,
+  });
+}
+
+export function parseChatRequest(text: string): ChatRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidRequest("The request body is not valid JSON.", null, "invalid_json");
+  }
+  return validateChatRequest(body);
+}
+
+export interface RequestTraits {
+  needs: Needs;
+  estimatedPromptTokens: number;
+  images: boolean;
+  jsonMode: boolean;
+  tools: boolean;
+}
+
+/** One pass over the messages: rough token estimate (chars / 4) and the capabilities the request needs. */
+export function traitsOf(request: ChatRequest): RequestTraits {
+  let chars = 0;
+  let images = false;
+  for (const message of request.messages as ChatMessage[]) {
+    const content = message.content;
+    if (typeof content === "string") chars += content.length;
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part.type === "text" && typeof part.text === "string") chars += part.text.length;
+        else if (part.type === "image_url") images = true;
+      }
+    }
+    if (message.tool_calls) chars += JSON.stringify(message.tool_calls).length;
+  }
+  if (request.tools) chars += JSON.stringify(request.tools).length;
+  const estimatedPromptTokens = Math.ceil(chars / 4) + 4 * request.messages.length;
+  const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? 0;
+  const tools = Array.isArray(request.tools) && request.tools.length > 0;
+  const format = request.response_format?.type;
+  const jsonMode = format === "json_object" || format === "json_schema";
+  return {
+    needs: { tools, vision: images, jsonSchema: format === "json_schema", contextTokens: estimatedPromptTokens + maxOutput },
+    estimatedPromptTokens,
+    images,
+    jsonMode,
+    tools,
+  };
+}

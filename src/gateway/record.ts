@@ -1,0 +1,50 @@
+// record: turns the finished request context into one log row, queued for the batched writer.
+
+import type { ChatRequest } from "../openai/types";
+import type { RequestLog } from "../store/request-log";
+import type { RequestContext } from "./context";
+
+export function record(context: RequestContext, log: RequestLog, capture: ChatRequest | undefined): void {
+  const start = performance.now();
+  context.release?.(context.costUsd);
+  context.release = undefined;
+  const tokens = context.tokens;
+  const row = {
+    id: context.id,
+    time: context.time,
+    keyId: context.key?.id ?? null,
+    keyName: context.key?.name ?? null,
+    agent: context.agent ?? null,
+    requestedModel: context.requestedModel ?? null,
+    routedModel: context.routed?.id ?? null,
+    provider: context.routed?.provider ?? null,
+    tier: context.tier ?? context.routed?.tier ?? null,
+    confidence: context.classification?.confidence ?? null,
+    status: context.status,
+    errorCode: context.errorCode ?? null,
+    stream: context.request?.stream === true,
+    outcome: context.outcome,
+    promptTokens: tokens?.prompt ?? 0,
+    cachedTokens: tokens?.cached ?? 0,
+    completionTokens: tokens?.completion ?? 0,
+    costUsd: context.costUsd,
+    savedUsd: context.savedUsd,
+    totalMs: performance.now() - context.startedAt,
+    stages: "",
+    attempts: JSON.stringify(context.attempts),
+    policy: context.policy?.name ?? null,
+    policyRevision: context.policy?.revision ?? null,
+    policyError: context.policy?.error ?? null,
+    decisionInput: context.policy?.input === undefined ? null : JSON.stringify(context.policy.input),
+    capturedRequest: capture ? JSON.stringify(capture) : null,
+  };
+  context.stages.record = performance.now() - start;
+  row.stages = JSON.stringify(roundStages(context.stages));
+  log.record(row);
+}
+
+function roundStages(stages: RequestContext["stages"]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [stage, ms] of Object.entries(stages)) out[stage] = Math.round((ms ?? 0) * 1000) / 1000;
+  return out;
+}

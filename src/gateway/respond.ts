@@ -1,0 +1,77 @@
+// Pricing and the `spendex` object: what Spendex did, what it cost and what it saved.
+
+import { type Catalog, type CatalogModel, costOf, roundUsd, type TokenCounts } from "../catalog";
+import type { RequestContext } from "./context";
+import { serverTiming } from "./context";
+
+export interface SpendexInfo {
+  routed_model: string;
+  provider: string;
+  tier: string | null;
+  cost_usd: number;
+  saved_usd: number;
+  baseline_model: string;
+  request_id: string;
+  fallbacks?: RequestContext["attempts"];
+  confidence?: number;
+  policy?: string;
+  policy_revision?: string;
+  reason?: string;
+  policy_error?: string;
+}
+
+/** Prices the tokens on the routed model and against the baseline; saved is 0 for a pinned model. */
+export function price(
+  context: RequestContext,
+  routed: CatalogModel,
+  tokens: TokenCounts | undefined,
+  baseline: CatalogModel | undefined,
+): void {
+  context.routed = routed;
+  context.tokens = tokens;
+  if (!tokens) return;
+  context.costUsd = costOf(routed, tokens);
+  context.savedUsd = context.pinned || !baseline ? 0 : roundUsd(costOf(baseline, tokens) - context.costUsd);
+}
+
+export function spendexInfo(context: RequestContext, baselineId: string): SpendexInfo {
+  const routed = context.routed;
+  const info: SpendexInfo = {
+    routed_model: routed?.name ?? "",
+    provider: routed?.provider ?? "",
+    tier: context.tier ?? routed?.tier ?? null,
+    cost_usd: context.costUsd,
+    saved_usd: context.savedUsd,
+    baseline_model: baselineId,
+    request_id: context.id,
+  };
+  if (context.attempts.length > 1) info.fallbacks = context.attempts;
+  if (context.classification) info.confidence = round3(context.classification.confidence);
+  if (context.policy) {
+    info.policy = context.policy.name;
+    info.policy_revision = context.policy.revision;
+    if (context.policy.reason) info.reason = context.policy.reason;
+    if (context.policy.error) info.policy_error = context.policy.error;
+  }
+  return info;
+}
+
+export function responseHeaders(context: RequestContext, contentType: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": contentType,
+    "x-request-id": context.id,
+    "server-timing": serverTiming(context),
+  };
+  if (context.routed) headers["x-spendex-routed-model"] = context.routed.id;
+  const tier = context.tier ?? context.routed?.tier;
+  if (tier) headers["x-spendex-tier"] = tier;
+  return headers;
+}
+
+export function baselineOf(catalog: Catalog, reference: string): CatalogModel | undefined {
+  return catalog.resolve(reference);
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

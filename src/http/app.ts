@@ -1,0 +1,63 @@
+// The HTTP surface (the only importer of elysia): routes, auth for side routes, OpenAI-style error rendering.
+
+import { Elysia } from "elysia";
+import type { Catalog } from "../catalog";
+import { SpendexError, toErrorBody } from "../errors";
+import type { Gateway } from "../gateway";
+
+export interface AppDeps {
+  gateway: Gateway;
+  catalog: Catalog;
+  /** Readiness checks beyond the gateway's own: store reachable, catalog loaded, policies compiled... */
+  readiness: () => Record<string, unknown> & { ok: boolean };
+}
+
+function errorResponse(error: unknown): Response {
+  const { status, body, headers } = toErrorBody(error);
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+export function createApp(deps: AppDeps) {
+  const { gateway, catalog } = deps;
+  const created = Math.floor(Date.now() / 1000);
+  return new Elysia()
+    .onError(({ code, error }) => {
+      if (code === "NOT_FOUND") {
+        return errorResponse(
+          new SpendexError({ type: "not_found_error", code: "unknown_url", message: "Unknown URL. See /v1/chat/completions and /v1/models." }),
+        );
+      }
+      if (code === "PARSE" || code === "VALIDATION") {
+        return errorResponse(new SpendexError({ type: "invalid_request_error", code: "invalid_request", message: "The request could not be parsed." }));
+      }
+      return errorResponse(error);
+    })
+    .post("/v1/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
+    .post("/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
+    .get("/v1/models", ({ request }) => {
+      try {
+        gateway.authenticate(request.headers.get("authorization"));
+      } catch (error) {
+        return errorResponse(error);
+      }
+      const data = catalog
+        .all()
+        .filter((model) => gateway.connected.has(model.provider))
+        .map((model) => ({ id: model.id, object: "model", created, owned_by: model.provider, tier: model.tier }));
+      data.unshift({ id: "auto", object: "model", created, owned_by: "spendex", tier: "auto" as never });
+      return Response.json({ object: "list", data });
+    })
+    .get("/health", () => Response.json({ status: "ok" }))
+    .get("/ready", () => {
+      const report = deps.readiness();
+      return Response.json(
+        { status: report.ok ? "ready" : "not_ready", ...report, breakers: gateway.breakers.snapshot() },
+        { status: report.ok ? 200 : 503 },
+      );
+    });
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,2 @@
+// HTTP surface.
+export { type App, type AppDeps, createApp } from "./app";

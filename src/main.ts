@@ -1,0 +1,36 @@
+// Composition root: reads the environment and config once, builds the server, listens, stops gracefully.
+
+import { buildServer } from "./app";
+import { ConfigError, loadSettings } from "./config";
+
+async function main(): Promise<void> {
+  let settings: ReturnType<typeof loadSettings>;
+  try {
+    settings = loadSettings(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`spendex: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const server = buildServer(settings);
+  server.app.listen({ port: settings.port, hostname: settings.host });
+  const providers = [...server.gateway.connected].join(", ") || "none (set OPENAI_API_KEY, ...)";
+  console.log(`spendex listening on http://${settings.host}:${server.app.server?.port} — providers: ${providers}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`spendex: ${signal} received, draining in-flight requests and flushing the log`);
+    // Stop accepting, let in-flight requests finish (streams included), then write every queued row.
+    await server.app.server?.stop(false);
+    await server.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+await main();

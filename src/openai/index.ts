@@ -1,0 +1,3 @@
+// OpenAI wire format: types and the request schema.
+export { ChatRequestSchema, validateChatRequest } from "./schema";
+export type * from "./types";

@@ -1,0 +1,88 @@
+// TypeBox schema of what the gateway relies on in a Chat Completions body; every other field passes through.
+
+import { type TSchema, Type as T } from "@sinclair/typebox";
+import { TypeCompiler, type ValueError } from "@sinclair/typebox/compiler";
+import { invalidRequest } from "../errors";
+import type { ChatRequest } from "./types";
+
+const Role = T.Union(
+  ["system", "developer", "user", "assistant", "tool", "function"].map((role) => T.Literal(role)),
+  { errorMessage: "must be one of system, developer, user, assistant, tool, function" },
+);
+
+const Message = T.Object({ role: Role }, { additionalProperties: true });
+
+const FunctionTool = T.Object(
+  {
+    type: T.Literal("function"),
+    function: T.Object({ name: T.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+
+const PositiveInt = T.Integer({ minimum: 1 });
+
+export const ChatRequestSchema = T.Object(
+  {
+    model: T.String({ minLength: 1 }),
+    messages: T.Array(Message, { minItems: 1 }),
+    temperature: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 2 }), T.Null()])),
+    top_p: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 1 }), T.Null()])),
+    max_tokens: T.Optional(T.Union([PositiveInt, T.Null()])),
+    max_completion_tokens: T.Optional(T.Union([PositiveInt, T.Null()])),
+    stream: T.Optional(T.Union([T.Boolean(), T.Null()])),
+    stream_options: T.Optional(
+      T.Union([T.Object({ include_usage: T.Optional(T.Boolean()) }, { additionalProperties: true }), T.Null()]),
+    ),
+    stop: T.Optional(T.Union([T.String(), T.Array(T.String(), { maxItems: 4 }), T.Null()])),
+    tools: T.Optional(T.Array(FunctionTool)),
+    n: T.Optional(T.Union([PositiveInt, T.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+const checker = TypeCompiler.Compile(ChatRequestSchema);
+
+/** Validates a parsed body; throws a 400 naming the first offending parameter (as `messages[0].role`). */
+export function validateChatRequest(body: unknown): ChatRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidRequest("The request body must be a JSON object.");
+  }
+  if (checker.Check(body)) return body as ChatRequest;
+  const first = checker.Errors(body).First();
+  throw describe(first);
+}
+
+function describe(error: ValueError | undefined) {
+  if (!error) return invalidRequest("The request body is not a valid chat completion request.");
+  const param = toParam(error.path);
+  const value = error.value === undefined ? "missing" : `got ${summarise(error.value, param)}`;
+  return invalidRequest(`Invalid '${param}': ${reason(error.schema, error.message)} (${value}).`, param);
+}
+
+function reason(schema: TSchema, message: string): string {
+  const custom = (schema as { errorMessage?: string }).errorMessage;
+  return custom ?? message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** `/messages/0/role` → `messages[0].role`, the way OpenAI names parameters. */
+function toParam(path: string): string {
+  let out = "";
+  for (const part of path.split("/").slice(1)) {
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out || "body";
+}
+
+/** Names the offending value without echoing text that could be part of a prompt. */
+function summarise(value: unknown, param: string): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") {
+    const enumLike = /(role|type|model)$/.test(param) && value.length <= 40 && /^[\w.\/-]*$/.test(value);
+    return enumLike ? JSON.stringify(value) : "a string";
+  }
+  if (typeof value === "object") return "an object";
+  return String(value);
+}

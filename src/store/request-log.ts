@@ -1,0 +1,83 @@
+// The request log: rows are queued on the request path and written in batched transactions off it.
+
+import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import type * as schema from "./schema";
+import { requests } from "./schema";
+
+export type RequestRow = typeof requests.$inferInsert;
+
+export interface RequestLogOptions {
+  batchSize: number;
+  flushIntervalMs: number;
+  /** Told when a batch could not be written; the rows stay queued and are tried again. */
+  onError?: (error: unknown) => void;
+}
+
+export class RequestLog {
+  private queue: RequestRow[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private written = 0;
+
+  constructor(
+    private readonly db: BunSQLiteDatabase<typeof schema>,
+    private readonly options: RequestLogOptions,
+  ) {}
+
+  /** O(1) on the request path: the row is written by the next flush. */
+  record(row: RequestRow): void {
+    this.queue.push(row);
+    if (this.queue.length >= this.options.batchSize) this.schedule(0);
+    else this.schedule(this.options.flushIntervalMs);
+  }
+
+  /** Rows queued and not yet written. */
+  pending(): number {
+    return this.queue.length;
+  }
+
+  /** Rows written since start. */
+  writtenCount(): number {
+    return this.written;
+  }
+
+  /** Writes every queued row now. Rows that fail to write are put back at the front of the queue. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      try {
+        this.db.transaction((tx) => {
+          tx.insert(requests).values(batch).onConflictDoNothing().run();
+        });
+        this.written += batch.length;
+      } catch (error) {
+        this.queue.unshift(...batch);
+        this.options.onError?.(error);
+        if (!this.closed) this.schedule(Math.max(this.options.flushIntervalMs, 250));
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.flush();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) {
+      this.flush();
+      return;
+    }
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, delayMs);
+  }
+}

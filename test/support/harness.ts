@@ -1,0 +1,77 @@
+// Test harness: a simulator upstream, a gateway wired to it on an in-memory store, and an issued key.
+
+import { buildServer, type BuildOptions, type Server } from "../../src/app";
+import { type ConfigFile, resolveSettings, type Settings } from "../../src/config";
+import { startSimulator } from "../../src/simulator";
+import type { SimulatorHandle, SimulatorOptions } from "../../src/simulator/types";
+import { openStore } from "../../src/store";
+
+export interface Harness {
+  sim: SimulatorHandle;
+  server: Server;
+  settings: Settings;
+  key: string;
+  /** Calls the app in-process (no socket). */
+  call(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Starts a real listening server; returns its base URL (`http://127.0.0.1:PORT`). */
+  listen(): string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  providers?: Array<"openai" | "anthropic" | "gemini" | "mistral">;
+  config?: ConfigFile;
+  simulator?: SimulatorOptions;
+  build?: BuildOptions;
+  env?: Record<string, string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSimulator({ port: 0, ...options.simulator });
+  const env: Record<string, string> = { ...options.env };
+  for (const provider of options.providers ?? ["openai"]) {
+    const upper = provider.toUpperCase();
+    env[`${upper}_API_KEY`] = `test-${provider}-key`;
+    env[`${upper}_BASE_URL`] = provider === "openai" || provider === "mistral" ? `${sim.url}/v1` : sim.url;
+  }
+  const settings = resolveSettings(
+    { forwardHeaders: ["x-sim-"], retry: { baseDelayMs: 1, maxDelayMs: 50 }, ...options.config },
+    { DATABASE_URL: "sqlite::memory:", ...env },
+  );
+  const store = openStore({ url: "sqlite::memory:", log: { batchSize: 1000, flushIntervalMs: 5 } });
+  const server = buildServer(settings, { store, ...options.build });
+  const key = store.keys.create({ name: "test", env: "test" }).key;
+  let listening: ReturnType<Server["app"]["listen"]> | undefined;
+  return {
+    sim,
+    server,
+    settings,
+    key,
+    call(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return server.app.handle(
+        new Request(`http://spendex.local${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body }),
+      );
+    },
+    listen() {
+      listening = server.app.listen({ port: 0, hostname: "127.0.0.1" });
+      return `http://127.0.0.1:${listening.server?.port}`;
+    },
+    async close() {
+      await listening?.server?.stop(true);
+      await server.close();
+      await sim.stop();
+    },
+  };
+}
+
+/** Waits until the batched log writer has written what is queued. */
+export function flushLog(harness: Harness): void {
+  harness.server.store.log.flush();
+}
