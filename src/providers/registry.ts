@@ -1,5 +1,6 @@
 // Provider kind -> adapter factory. Adding a provider: one folder plus one line here.
 
+import { mistralFactory } from "./mistral";
 import { openAIFactory } from "./openai";
 import { openAICompatibleFactory } from "./openai-compatible";
 import type { AdapterFactory, ProviderAdapter, ProviderConnection, ProviderKind } from "./types";
@@ -7,6 +8,7 @@ import type { AdapterFactory, ProviderAdapter, ProviderConnection, ProviderKind 
 export const ADAPTER_FACTORIES: Readonly<Partial<Record<ProviderKind, AdapterFactory>>> = {
   openai: openAIFactory,
   "openai-compatible": openAICompatibleFactory,
+  mistral: mistralFactory,
 };
 
 export const PROVIDER_KINDS = Object.keys(ADAPTER_FACTORIES) as ProviderKind[];

@@ -1,0 +1,113 @@
+// OpenAI request -> Mistral chat body: renamed and dropped parameters, developer role, 9-character tool ids.
+
+import { UnsupportedError } from "../../errors";
+import type { ChatMessage, ChatRequest } from "../../openai/types";
+import type { CallOptions } from "../types";
+import { toMistralToolCallId } from "./tool-ids";
+
+const PROVIDER = "mistral";
+
+/**
+ * OpenAI parameters Mistral does not take, by what we do with them. Dropped ones have no effect on the answer:
+ * Mistral always reports usage at the end of a stream; `user`/`safety_identifier` are abuse-tracking labels;
+ * `store` asks OpenAI to keep the completion, which Mistral cannot. Everything else changes the output and is
+ * refused. Parameters in neither list (Mistral's own, such as `safe_prompt`) pass through untouched.
+ */
+const DROPPED = new Set(["stream_options", "user", "safety_identifier", "store"]);
+const UNSUPPORTED: Record<string, (value: unknown) => boolean> = {
+  logit_bias: (value) => value != null && Object.keys(value as object).length > 0,
+  logprobs: (value) => value === true,
+  top_logprobs: (value) => value != null,
+  modalities: (value) => Array.isArray(value) && value.some((modality) => modality !== "text"),
+  audio: (value) => value != null,
+  web_search_options: (value) => value != null,
+  verbosity: (value) => value != null,
+  functions: (value) => value != null,
+  function_call: (value) => value != null,
+  // Mistral's tiers are auto / standard_only; OpenAI's flex, scale and priority have no equivalent.
+  service_tier: (value) => value != null && value !== "auto" && value !== "default",
+};
+/** Same meaning, Mistral's name. */
+const RENAMED: Record<string, string> = { max_completion_tokens: "max_tokens", seed: "random_seed" };
+
+export function toMistralBody(options: CallOptions, stream: boolean): Record<string, unknown> {
+  const request = options.request;
+  const body: Record<string, unknown> = {};
+  for (const key in request) {
+    const value = request[key];
+    if (value === undefined || DROPPED.has(key)) continue;
+    const refuses = UNSUPPORTED[key];
+    if (refuses !== undefined) {
+      // Not refused means a neutral value (`logprobs: false`, `modalities: ["text"]`...): nothing to carry.
+      if (refuses(value)) throw new UnsupportedError(PROVIDER, key, describe(key, value));
+      continue;
+    }
+    const renamed = RENAMED[key];
+    if (renamed === undefined) body[key] = value;
+    else if (value !== null) body[renamed] = value;
+  }
+  // OpenAI's newer max_completion_tokens wins over max_tokens when a client sends both.
+  if (request.max_completion_tokens != null) body.max_tokens = request.max_completion_tokens;
+  body.model = options.upstreamModel;
+  body.stream = stream;
+  body.messages = toMistralMessages(request.messages);
+  return body;
+}
+
+function describe(key: string, value: unknown): string {
+  if (key === "service_tier") return `service tier '${String(value)}' has no Mistral equivalent`;
+  return "Mistral's chat API has no equivalent";
+}
+
+/** Copies only what Mistral's message schema knows (it rejects extra fields such as `refusal` or `annotations`). */
+export function toMistralMessages(messages: ChatRequest["messages"]): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = new Array(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    out[i] = toMistralMessage(messages[i] as ChatMessage, i);
+  }
+  return out;
+}
+
+function toMistralMessage(message: ChatMessage, index: number): Record<string, unknown> {
+  switch (message.role) {
+    case "system":
+    case "developer":
+      refuseName(message, index);
+      return { role: "system", content: message.content ?? "" };
+    case "user":
+      refuseName(message, index);
+      return { role: "user", content: message.content ?? "" };
+    case "assistant": {
+      refuseName(message, index);
+      const out: Record<string, unknown> = { role: "assistant", content: message.content ?? null };
+      if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
+        out.tool_calls = message.tool_calls.map((call) => ({
+          id: toMistralToolCallId(call.id),
+          type: "function",
+          function: { name: call.function.name, arguments: call.function.arguments },
+        }));
+      }
+      if (message.prefix === true) out.prefix = true;
+      return out;
+    }
+    case "tool": {
+      const out: Record<string, unknown> = { role: "tool", content: message.content ?? "" };
+      if (message.tool_call_id !== undefined) out.tool_call_id = toMistralToolCallId(message.tool_call_id);
+      if (message.name !== undefined) out.name = message.name;
+      return out;
+    }
+    default:
+      throw new UnsupportedError(
+        PROVIDER,
+        `messages[${index}].role`,
+        `role '${message.role}' is not accepted`,
+      );
+  }
+}
+
+/** OpenAI's participant `name` changes what the model sees; Mistral has no such field. */
+function refuseName(message: ChatMessage, index: number): void {
+  if (message.name != null && message.name !== "") {
+    throw new UnsupportedError(PROVIDER, `messages[${index}].name`, "participant names are not supported");
+  }
+}
