@@ -27,6 +27,8 @@ export interface ExchangeHooks {
 }
 
 const JSON_TYPE = "application/json";
+/** How long `cut` waits after the last chunk before resetting the connection. */
+const CUT_GRACE_MS = 50;
 const SSE_TYPE = "text/event-stream";
 
 export class Exchange {
@@ -147,7 +149,10 @@ export class Exchange {
           if (index === trigger && fault) {
             if (fault.kind === "cut") {
               this.finished = true;
-              // Erroring with no reason resets the connection silently: the client sees a truncated body.
+              // Bun resets the connection (RST) when a body stream errors, and a reset can discard what the
+              // client has not read yet: give it time to read the K chunks first. Erroring with no reason
+              // keeps Bun from logging it; the client sees a truncated chunked body.
+              await sleep(CUT_GRACE_MS, signal);
               controller.error(undefined);
               return;
             }
