@@ -41,6 +41,7 @@ function tooLarge(limitBytes: number): SpendexError {
 }
 
 export function parseChatRequest(text: string): ChatRequest {
+  if (text.trim() === "") throw invalidRequest("The request body is empty; send a JSON chat completion request.");
   let body: unknown;
   try {
     body = JSON.parse(text);

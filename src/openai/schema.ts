@@ -49,7 +49,15 @@ export function validateChatRequest(body: unknown): ChatRequest {
     throw invalidRequest("The request body must be a JSON object.");
   }
   if (checker.Check(body)) return body as ChatRequest;
-  const first = checker.Errors(body).First();
+  // A wrong discriminator (`type`) explains the rest of an object's errors, so it is named first.
+  let first: ValueError | undefined;
+  for (const error of checker.Errors(body)) {
+    first ??= error;
+    if (error.path.endsWith("/type")) {
+      first = error;
+      break;
+    }
+  }
   throw describe(first);
 }
 

@@ -34,8 +34,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env[`${upper}_API_KEY`] = `test-${provider}-key`;
     env[`${upper}_BASE_URL`] = provider === "openai" || provider === "mistral" ? `${sim.url}/v1` : sim.url;
   }
+  // Config files in tests name the simulator as `{sim}`; its port is known only now.
+  const config = JSON.parse(JSON.stringify(options.config ?? {}).replaceAll("{sim}", sim.url)) as ConfigFile;
   const settings = resolveSettings(
-    { forwardHeaders: ["x-sim-"], retry: { baseDelayMs: 1, maxDelayMs: 50 }, ...options.config },
+    { forwardHeaders: ["x-sim-"], retry: { baseDelayMs: 1, maxDelayMs: 50 }, ...config },
     { DATABASE_URL: "sqlite::memory:", ...env },
   );
   const store = openStore({ url: "sqlite::memory:", log: { batchSize: 1000, flushIntervalMs: 5 } });
