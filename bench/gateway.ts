@@ -1,0 +1,210 @@
+// `bun run bench`: the latency Spendex adds over calling the upstream directly, next to a bare Bun proxy (the
+// floor), all in one run: p50/p99 at concurrency 1, requests/s at concurrency 64, streaming time to first byte,
+// the server-timing stage breakdown, `auto` next to pinned, and failover with one provider down.
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatTable } from "../src/cli/table";
+import { openStore } from "../src/store";
+import { type Child, type LatencyStats, progress, sequential, spawnServer, stats, throughput } from "./lib";
+
+const QUICK = process.argv.includes("--quick");
+const ROUNDS = 5;
+const PER_ROUND = QUICK ? 100 : 400;
+const THROUGHPUT_N = QUICK ? 2_000 : 8_000;
+const CONCURRENCY = 64;
+
+const work = join(tmpdir(), `spendex-bench-${process.pid}`);
+mkdirSync(work, { recursive: true });
+const children: Child[] = [];
+const cleanup = () => {
+  for (const child of children) child.process.kill();
+  rmSync(work, { recursive: true, force: true });
+};
+process.on("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  streamBody: string;
+}
+
+const message = { role: "user", content: "Summarise the plot of Hamlet in one sentence, please." };
+const bodyFor = (model: string, stream: boolean) => JSON.stringify({ model, messages: [message], stream });
+
+async function startGateway(name: string, simPort: number, extraEnv: Record<string, string> = {}) {
+  const db = join(work, `${name}.db`);
+  const store = openStore({ url: `sqlite:${db}` });
+  const key = store.keys.create({ name: "bench", env: "live" }).key;
+  await store.close();
+  const config = join(work, `${name}.config.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: [
+        {
+          name: "backup",
+          baseUrl: `http://127.0.0.1:${simPort}/v1`,
+          apiKeyEnv: "BACKUP_API_KEY",
+          models: [{ name: "backup-nano", tier: "simple", prices: { input: 0.05, output: 0.4 } }],
+        },
+      ],
+    }),
+  );
+  const child = await spawnServer("src/main.ts", {
+    PORT: "0",
+    DATABASE_URL: `sqlite:${db}`,
+    SPENDEX_CONFIG: config,
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
+    BACKUP_API_KEY: "sk-backup",
+    ...extraEnv,
+  });
+  children.push(child);
+  return { port: child.port, key };
+}
+
+function target(name: string, base: string, key: string, model = "gpt-5-nano"): Target {
+  return {
+    name,
+    url: `${base}/chat/completions`,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: bodyFor(model, false),
+    streamBody: bodyFor(model, true),
+  };
+}
+
+const timings: Record<string, number[]> = {};
+/** Stage timings are read only at concurrency 1, where they are not inflated by queueing. */
+let collectTimings = false;
+async function send(t: Target, stream = false): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(t.url, { method: "POST", headers: t.headers, body: stream ? t.streamBody : t.body });
+  let ttfb = 0;
+  if (stream) {
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    ttfb = performance.now() - start;
+    while (!(await reader.read()).done) {}
+  } else {
+    await response.arrayBuffer();
+  }
+  if (response.status !== 200) throw new Error(`${t.name}: HTTP ${response.status}`);
+  const timing = response.headers.get("server-timing");
+  if (timing && !stream && collectTimings) {
+    for (const part of timing.split(", ")) {
+      const [stage, dur] = part.split(";dur=");
+      if (stage && dur) (timings[`${t.name}:${stage}`] ??= []).push(Number(dur));
+    }
+  }
+  return ttfb;
+}
+
+/** Interleaved rounds so that drift on a shared machine hits every target alike. */
+async function latencyRounds(targets: Target[], stream: boolean): Promise<Map<string, LatencyStats>> {
+  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (const t of targets) for (let i = 0; i < 200; i++) await send(t, stream);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      if (stream) {
+        const out = samples.get(t.name) as number[];
+        for (let i = 0; i < PER_ROUND; i++) out.push(await send(t, true));
+      } else {
+        samples.get(t.name)?.push(...(await sequential(PER_ROUND, () => send(t).then(() => undefined))));
+      }
+    }
+    progress(`${stream ? "stream TTFB" : "latency"} round ${round}/${ROUNDS}`);
+  }
+  return new Map([...samples].map(([name, values]) => [name, stats(values)]));
+}
+
+async function main() {
+  progress("starting simulator, floor proxy and gateways (separate processes)");
+  const sim = await spawnServer("bench/serve-simulator.ts", { PORT: "0" });
+  children.push(sim);
+  const faultySim = await spawnServer("bench/serve-simulator.ts", {
+    PORT: "0",
+    FAULTS: JSON.stringify({ "gpt-5-nano": { kind: "status", status: 503 } }),
+  });
+  children.push(faultySim);
+  const floor = await spawnServer("bench/floor-proxy.ts", { PORT: "0", UPSTREAM: `http://127.0.0.1:${sim.port}` });
+  children.push(floor);
+  const gateway = await startGateway("healthy", sim.port);
+  const faulty = await startGateway("faulty", faultySim.port);
+
+  const direct = target("direct", `http://127.0.0.1:${sim.port}/v1`, "sk-bench");
+  const proxy = target("floor", `http://127.0.0.1:${floor.port}/v1`, "sk-bench");
+  const pinned = target("gateway", `http://127.0.0.1:${gateway.port}/v1`, gateway.key);
+  const breakerOpen = target("gateway-failover", `http://127.0.0.1:${faulty.port}/v1`, faulty.key);
+  const targets = [direct, proxy, pinned, breakerOpen];
+
+  collectTimings = true;
+  const latency = await latencyRounds(targets, false);
+  collectTimings = false;
+  const ttfb = await latencyRounds([direct, proxy, pinned], true);
+  const rps = new Map<string, number>();
+  for (const t of [direct, proxy, pinned]) {
+    await throughput(500, CONCURRENCY, () => send(t).then(() => undefined));
+    rps.set(t.name, await throughput(THROUGHPUT_N, CONCURRENCY, () => send(t).then(() => undefined)));
+    progress(`throughput ${t.name}: ${Math.round(rps.get(t.name) ?? 0)} req/s`);
+  }
+
+  const base = latency.get("direct") as LatencyStats;
+  const baseTtfb = ttfb.get("direct") as LatencyStats;
+  const rows = targets.map((t) => {
+    const s = latency.get(t.name) as LatencyStats;
+    const streamed = ttfb.get(t.name);
+    return {
+      target: t.name,
+      p50_ms: round(s.p50),
+      p99_ms: round(s.p99),
+      added_p50_ms: round(s.p50 - base.p50),
+      added_p99_ms: round(s.p99 - base.p99),
+      ttfb_p50_ms: streamed ? round(streamed.p50) : "",
+      added_ttfb_ms: streamed ? round(streamed.p50 - baseTtfb.p50) : "",
+      rps_c64: rps.has(t.name) ? Math.round(rps.get(t.name) as number) : "",
+    };
+  });
+  const floorRps = rps.get("floor") ?? 1;
+  const stageRows = Object.entries(timings)
+    .filter(([name]) => name.startsWith("gateway:"))
+    .map(([name, values]) => ({ stage: name.slice("gateway:".length), p50_ms: round(stats(values).p50, 4), p99_ms: round(stats(values).p99, 4) }));
+
+  console.log("\nLatency added over calling the simulator directly (loopback, non-streaming unless noted)\n");
+  console.log(formatTable(rows));
+  console.log("\nGateway stages (server-timing, pinned model)\n");
+  console.log(formatTable(stageRows));
+  const added = (latency.get("gateway") as LatencyStats).p50 - base.p50;
+  const floorAdded = (latency.get("floor") as LatencyStats).p50 - base.p50;
+  const failoverDelta = (latency.get("gateway-failover") as LatencyStats).p50 - (latency.get("gateway") as LatencyStats).p50;
+  const summary = {
+    gateway_added_p50_ms: round(added),
+    floor_added_p50_ms: round(floorAdded),
+    gateway_minus_floor_p50_ms: round(added - floorAdded),
+    rps_ratio_gateway_to_floor: round((rps.get("gateway") ?? 0) / floorRps, 3),
+    breaker_open_minus_healthy_p50_ms: round(failoverDelta),
+  };
+  console.log("\nSummary (targets: gateway − floor ≤ 0.1 ms; rps ratio ≥ 0.8; breaker open − healthy ≤ 0.1 ms)\n");
+  console.log(formatTable([summary]));
+  mkdirSync("bench/results", { recursive: true });
+  const file = `bench/results/gateway-${new Date().toISOString().replaceAll(":", "-").slice(0, 19)}.json`;
+  writeFileSync(file, JSON.stringify({ rows, stages: stageRows, summary, quick: QUICK, at: new Date().toISOString() }, null, 2));
+  console.log(`\nwrote ${file}`);
+}
+
+function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+try {
+  await main();
+} finally {
+  cleanup();
+}
