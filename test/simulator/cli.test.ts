@@ -27,7 +27,7 @@ function io(stopAfter: (lines: string[]) => Promise<void>) {
 describe("spendex simulate", () => {
   test("prints the base URLs and serves with the faults given", async () => {
     let status = 0;
-    let retryAfter: string | null = null;
+    let retryAfter = "" as string | null;
     const run = io(async (lines) => {
       const base = lines.find((line) => line.includes("OPENAI_BASE_URL="))!.split("=")[1]!;
       const response = await fetch(`${base}/chat/completions`, {
