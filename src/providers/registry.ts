@@ -1,5 +1,6 @@
 // Provider kind -> adapter factory. Adding a provider: one folder plus one line here.
 
+import { anthropicFactory } from "./anthropic";
 import { mistralFactory } from "./mistral";
 import { openAIFactory } from "./openai";
 import { openAICompatibleFactory } from "./openai-compatible";
@@ -9,6 +10,7 @@ export const ADAPTER_FACTORIES: Readonly<Partial<Record<ProviderKind, AdapterFac
   openai: openAIFactory,
   "openai-compatible": openAICompatibleFactory,
   mistral: mistralFactory,
+  anthropic: anthropicFactory,
 };
 
 export const PROVIDER_KINDS = Object.keys(ADAPTER_FACTORIES) as ProviderKind[];

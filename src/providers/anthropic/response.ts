@@ -1,0 +1,109 @@
+// Anthropic Message -> OpenAI chat.completion: text, tool_use -> tool_calls, stop_reason, usage with cache tokens.
+
+import type { TokenCounts } from "../../catalog/types";
+import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import { badResponse } from "../openai-compatible/response";
+import type { CompletionResult } from "../types";
+
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+interface AnthropicBlock {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+}
+
+interface AnthropicMessage {
+  id: string;
+  model: string;
+  content: AnthropicBlock[];
+  stop_reason: string | null;
+  usage?: AnthropicUsage;
+}
+
+/** `pause_turn` (a server tool paused) ends this answer as far as an OpenAI client can tell. */
+export function toFinishReason(stopReason: string | null | undefined): FinishReason | null {
+  switch (stopReason) {
+    case "end_turn":
+    case "stop_sequence":
+    case "pause_turn":
+      return "stop";
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    case "refusal":
+      return "content_filter";
+    default:
+      return stopReason == null ? null : "stop";
+  }
+}
+
+/** OpenAI's prompt_tokens counts every input token; Anthropic's input_tokens excludes cache reads and writes. */
+export function toTokenCounts(usage: AnthropicUsage | undefined): TokenCounts {
+  const cached = usage?.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage?.cache_creation_input_tokens ?? 0;
+  return {
+    prompt: (usage?.input_tokens ?? 0) + cached + cacheWrite,
+    cached,
+    cacheWrite,
+    completion: usage?.output_tokens ?? 0,
+  };
+}
+
+export function toOpenAIUsage(tokens: TokenCounts): Usage {
+  return {
+    prompt_tokens: tokens.prompt,
+    completion_tokens: tokens.completion,
+    total_tokens: tokens.prompt + tokens.completion,
+    prompt_tokens_details: { cached_tokens: tokens.cached },
+  };
+}
+
+export function fromAnthropicResponse(json: unknown, provider: string): CompletionResult {
+  const message = json as AnthropicMessage;
+  if (typeof message !== "object" || message === null || !Array.isArray(message.content)) {
+    throw badResponse(provider, "no content");
+  }
+  let text: string | null = null;
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === "text") text = (text ?? "") + (block.text ?? "");
+    else if (block.type === "tool_use") {
+      toolCalls.push({
+        id: block.id ?? `call_${toolCalls.length}`,
+        type: "function",
+        function: { name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) },
+      });
+    }
+    // thinking / redacted_thinking blocks are not part of an OpenAI answer; their tokens are in output_tokens.
+  }
+  const tokens = toTokenCounts(message.usage);
+  const body: ChatCompletion = {
+    id: message.id,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: message.model,
+    choices: [
+      {
+        index: 0,
+        message:
+          toolCalls.length > 0
+            ? { role: "assistant", content: text, refusal: null, tool_calls: toolCalls }
+            : { role: "assistant", content: text, refusal: null },
+        finish_reason: toFinishReason(message.stop_reason),
+        logprobs: null,
+      },
+    ],
+    usage: toOpenAIUsage(tokens),
+  };
+  return { body, tokens };
+}

@@ -1,0 +1,136 @@
+// Anthropic Messages SSE -> OpenAI chunks: role first, text and tool-call deltas, finish, then the usage chunk.
+
+import type { EventSourceMessage } from "eventsource-parser";
+import type { TokenCounts } from "../../catalog/types";
+import type { ChatCompletionChunk, FinishReason } from "../../openai/types";
+import type { ChunkSink, StreamTranslator } from "../core/sse";
+import { anthropicStreamError } from "./errors";
+import { type AnthropicUsage, toFinishReason, toOpenAIUsage, toTokenCounts } from "./response";
+
+interface StreamEvent {
+  type: string;
+  index?: number;
+  message?: { id?: string; model?: string; usage?: AnthropicUsage };
+  content_block?: { type: string; text?: string; id?: string; name?: string };
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: AnthropicUsage;
+}
+
+export class AnthropicStreamTranslator implements StreamTranslator {
+  private id = "";
+  private model = "";
+  private readonly created = Math.floor(Date.now() / 1000);
+  private usage: AnthropicUsage = {};
+  private sawUsage = false;
+  /** OpenAI tool-call index of each Anthropic content block index (tool blocks only, counted from 0). */
+  private readonly toolIndex: number[] = [];
+  private tools = 0;
+  private finish: FinishReason | null = null;
+
+  constructor(
+    private readonly provider: string,
+    private readonly apiKey: string,
+    private readonly fallbackModel: string,
+  ) {}
+
+  private chunk(delta: ChatCompletionChunk["choices"][number]["delta"], finish: FinishReason | null = null) {
+    const chunk: ChatCompletionChunk = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
+    return chunk;
+  }
+
+  event(message: EventSourceMessage, out: ChunkSink): boolean {
+    const event = JSON.parse(message.data) as StreamEvent;
+    switch (event.type) {
+      case "message_start": {
+        this.id = event.message?.id ?? "";
+        this.model = event.message?.model ?? this.fallbackModel;
+        this.addUsage(event.message?.usage);
+        out.enqueue(this.chunk({ role: "assistant", content: "" }));
+        return false;
+      }
+      case "content_block_start": {
+        const block = event.content_block;
+        if (block?.type === "tool_use") {
+          const index = this.tools++;
+          this.toolIndex[event.index ?? 0] = index;
+          out.enqueue(
+            this.chunk({
+              tool_calls: [
+                { index, id: block.id, type: "function", function: { name: block.name, arguments: "" } },
+              ],
+            }),
+          );
+        } else if (block?.type === "text" && block.text) {
+          out.enqueue(this.chunk({ content: block.text }));
+        }
+        return false;
+      }
+      case "content_block_delta": {
+        const delta = event.delta;
+        if (delta?.type === "text_delta" && delta.text) {
+          out.enqueue(this.chunk({ content: delta.text }));
+        } else if (delta?.type === "input_json_delta" && delta.partial_json) {
+          const index = this.toolIndex[event.index ?? 0] ?? 0;
+          out.enqueue(this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }));
+        }
+        // thinking_delta, signature_delta and citations_delta have no OpenAI counterpart.
+        return false;
+      }
+      case "message_delta": {
+        this.addUsage(event.usage);
+        this.finish = toFinishReason(event.delta?.stop_reason) ?? "stop";
+        out.enqueue(this.chunk({}, this.finish));
+        return false;
+      }
+      case "message_stop": {
+        if (this.finish === null) out.enqueue(this.chunk({}, "stop"));
+        if (this.sawUsage) {
+          out.enqueue({
+            id: this.id,
+            object: "chat.completion.chunk",
+            created: this.created,
+            model: this.model,
+            choices: [],
+            usage: toOpenAIUsage(toTokenCounts(this.usage)),
+          });
+        }
+        return true;
+      }
+      case "error":
+        throw anthropicStreamError({ provider: this.provider, apiKey: this.apiKey, body: event });
+      default:
+        // ping, content_block_stop and event types added later carry nothing for an OpenAI client.
+        return false;
+    }
+  }
+
+  /** message_delta's usage is cumulative and may restate input counts: later values win. */
+  private addUsage(usage: AnthropicUsage | undefined): void {
+    if (usage == null) return;
+    this.sawUsage = true;
+    for (const key of [
+      "input_tokens",
+      "output_tokens",
+      "cache_read_input_tokens",
+      "cache_creation_input_tokens",
+    ] as const) {
+      const value = usage[key];
+      if (value != null) this.usage[key] = value;
+    }
+  }
+
+  /** Without message_stop the answer was cut. */
+  end(): boolean {
+    return false;
+  }
+
+  tokens(): TokenCounts | undefined {
+    return this.sawUsage ? toTokenCounts(this.usage) : undefined;
+  }
+}
