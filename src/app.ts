@@ -3,7 +3,7 @@
 
 import { Catalog } from "./catalog";
 import type { Settings } from "./config";
-import { type AutoRouter, createGateway, type Gateway } from "./gateway";
+import { type AlertSender, type AutoRouter, BudgetGuard, createGateway, type Gateway, webhookAlerts } from "./gateway";
 import { type App, createApp } from "./http";
 import { createAdapter, type ProviderAdapter } from "./providers";
 import { openStore, type Store } from "./store";
@@ -13,6 +13,8 @@ export interface Server {
   gateway: Gateway;
   store: Store;
   catalog: Catalog;
+  budgets: BudgetGuard;
+  alerts: AlertSender | undefined;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,18 @@ export function buildServer(settings: Settings, options: BuildOptions = {}): Ser
   for (const connection of settings.connections) {
     adapters.set(connection.name, createAdapter(connection, options.fetch ?? fetch));
   }
-  const gateway = createGateway({ settings, catalog, store, adapters, ...(options.auto ? { auto: options.auto } : {}) });
+  // Budgets in the config file are the source of truth for their entries; the CLI manages the others.
+  for (const budget of settings.budgets) store.budgets.set({ ...budget });
+  const alerts = settings.webhookUrl ? webhookAlerts({ url: settings.webhookUrl, fetch: options.fetch ?? fetch }) : undefined;
+  const budgets = new BudgetGuard(store.budgets, alerts ? { onAlert: (alert) => alerts.send(alert) } : {});
+  const gateway = createGateway({
+    settings,
+    catalog,
+    store,
+    adapters,
+    budgets,
+    ...(options.auto ? { auto: options.auto } : {}),
+  });
   const app = createApp({
     gateway,
     catalog,
@@ -54,6 +67,12 @@ export function buildServer(settings: Settings, options: BuildOptions = {}): Ser
     gateway,
     store,
     catalog,
-    close: () => store.close(),
+    budgets,
+    alerts,
+    async close() {
+      budgets.flushReserved();
+      await alerts?.drain();
+      await store.close();
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { CatalogModel, Needs, Tier, TokenCounts } from "../catalog";
 import type { Classification } from "../classify/types";
 import type { ChatRequest } from "../openai/types";
 import type { KeyRecord } from "../store";
+import type { BudgetView } from "./budgets";
 
 export const STAGES = ["authenticate", "parse", "classify", "decide", "dispatch", "stream", "record"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -59,6 +60,8 @@ export interface RequestContext {
   stages: Partial<Record<Stage, number>>;
   /** Headers from the client that start with a configured forward prefix. */
   forwardHeaders?: Record<string, string>;
+  /** The budgets that apply to this request (key, team, agent), read before routing. */
+  budgets: BudgetView[];
   /** Budget reservation to settle when the request ends. */
   release?: (actualUsd: number) => void;
 }
@@ -71,6 +74,7 @@ export function newContext(id: string): RequestContext {
     pinned: true,
     candidates: [],
     attempts: [],
+    budgets: [],
     estimatedPromptTokens: 0,
     costUsd: 0,
     savedUsd: 0,

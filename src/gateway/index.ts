@@ -8,6 +8,7 @@ import type { CallOptions, ProviderAdapter, StreamResult } from "../providers/ty
 import type { Store } from "../store";
 import { Authenticator } from "./authenticate";
 import { Breakers } from "./breaker";
+import { type BudgetGuard, worstCaseUsd } from "./budgets";
 import { newContext, type RequestContext, timed } from "./context";
 import { type Constraints, constraintsFor, failoverCandidates, resolvePinned } from "./decide";
 import { ClientAbortError, dispatch } from "./dispatch";
@@ -17,6 +18,8 @@ import { record } from "./record";
 import { price, responseHeaders, spendexInfo } from "./respond";
 import { type ChunkReader, type OpenedStream, type ReadResult, sseBody } from "./stream";
 
+export { type AlertSender, webhookAlerts } from "./alerts";
+export { type Alert, BudgetGuard, type BudgetView, periodEnd, periodStart } from "./budgets";
 export type { RequestContext } from "./context";
 
 /** `auto` routing: classify the request and let the policy choose; fills the context, returns models in order. */
@@ -30,6 +33,7 @@ export interface GatewayDeps {
   store: Store;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   auto?: AutoRouter;
+  budgets?: BudgetGuard;
   breakers?: Breakers;
   latency?: LatencyTracker;
 }
@@ -71,6 +75,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       context.forwardHeaders = forwarded(request.headers, settings.forwardHeaders);
 
       const constraints = constraintsFor(key, request.headers, connected);
+      if (deps.budgets) {
+        context.budgets = deps.budgets.applicable({ key: key.name, team: key.team, agent: context.agent });
+      }
       let chosen: CatalogModel[];
       if (chat.model === "auto") {
         if (!deps.auto) throw autoNotConfigured();
@@ -85,6 +92,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!first) throw autoNotConfigured();
       context.tier ??= first.tier;
       context.candidates = failoverCandidates(catalog, chosen, context.tier, traits.needs, constraints);
+      if (deps.budgets && context.budgets.length > 0) {
+        const maxTokens = chat.max_completion_tokens ?? chat.max_tokens ?? undefined;
+        const worst = worstCaseUsd(context.candidates.slice(0, settings.retry.maxCandidates), traits.estimatedPromptTokens, maxTokens);
+        context.release = deps.budgets.reserve(context.budgets, worst);
+      }
 
       const options = (model: CatalogModel): CallOptions => ({
         request: chat,

@@ -17,6 +17,7 @@ export interface BudgetRow {
 
 export interface SpendRow {
   spentUsd: number;
+  reservedUsd: number;
   alertsSent: number;
 }
 
@@ -49,13 +50,13 @@ export class BudgetRepository {
 
   spend(scope: BudgetScope, name: string, periodStart: number): SpendRow {
     const row = this.db
-      .select({ spentUsd: budgetSpend.spentUsd, alertsSent: budgetSpend.alertsSent })
+      .select({ spentUsd: budgetSpend.spentUsd, reservedUsd: budgetSpend.reservedUsd, alertsSent: budgetSpend.alertsSent })
       .from(budgetSpend)
       .where(
         and(eq(budgetSpend.scope, scope), eq(budgetSpend.name, name), eq(budgetSpend.periodStart, periodStart)),
       )
       .get();
-    return row ?? { spentUsd: 0, alertsSent: 0 };
+    return row ?? { spentUsd: 0, reservedUsd: 0, alertsSent: 0 };
   }
 
   /** Adds to the period's spend in one statement, so concurrent writers never lose an increment. */
@@ -72,17 +73,30 @@ export class BudgetRepository {
     return row?.spentUsd ?? usd;
   }
 
+  /** Records the reservations in flight, so that `budgets list` can show them. */
+  setReserved(scope: BudgetScope, name: string, periodStart: number, usd: number): void {
+    this.db
+      .insert(budgetSpend)
+      .values({ scope, name, periodStart, spentUsd: 0, reservedUsd: usd, alertsSent: 0 })
+      .onConflictDoUpdate({
+        target: [budgetSpend.scope, budgetSpend.name, budgetSpend.periodStart],
+        set: { reservedUsd: usd },
+      })
+      .run();
+  }
+
   /** Marks alert bits as sent; returns the bits that were newly set (so each alert goes out once). */
   markAlerts(scope: BudgetScope, name: string, periodStart: number, bits: number): number {
     const before = this.spend(scope, name, periodStart).alertsSent;
     const fresh = bits & ~before;
     if (fresh === 0) return 0;
     this.db
-      .update(budgetSpend)
-      .set({ alertsSent: before | fresh })
-      .where(
-        and(eq(budgetSpend.scope, scope), eq(budgetSpend.name, name), eq(budgetSpend.periodStart, periodStart)),
-      )
+      .insert(budgetSpend)
+      .values({ scope, name, periodStart, spentUsd: 0, reservedUsd: 0, alertsSent: fresh })
+      .onConflictDoUpdate({
+        target: [budgetSpend.scope, budgetSpend.name, budgetSpend.periodStart],
+        set: { alertsSent: before | fresh },
+      })
       .run();
     return fresh;
   }

@@ -77,6 +77,8 @@ export const budgetSpend = sqliteTable(
     /** Start of the period, epoch ms (UTC day or month). */
     periodStart: integer("period_start").notNull(),
     spentUsd: real("spent_usd").notNull(),
+    /** Reservations in flight on the server that wrote it last (refreshed about every second), for `budgets list`. */
+    reservedUsd: real("reserved_usd").notNull().default(0),
     /** Alert thresholds already sent this period, as a bit set: 1 = 50%, 2 = 80%, 4 = 100%. */
     alertsSent: integer("alerts_sent").notNull().default(0),
   },

@@ -18,6 +18,7 @@ CREATE TABLE `budget_spend` (
 	`name` text NOT NULL,
 	`period_start` integer NOT NULL,
 	`spent_usd` real NOT NULL,
+	`reserved_usd` real DEFAULT 0 NOT NULL,
 	`alerts_sent` integer DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`scope`, `name`, `period_start`)
 );

@@ -1,0 +1,73 @@
+// `spendex budgets`: spend limits per key, team or agent, per day or month, and where each stands.
+
+import { parseArgs } from "node:util";
+import { periodEnd, periodStart } from "../gateway/budgets";
+import type { BudgetScope, Store } from "../store";
+import { printTable } from "./table";
+
+const USAGE = `usage:
+  spendex budgets set (--key NAME | --team NAME | --agent NAME) --period day|month --limit-usd X
+  spendex budgets list [--json]
+  spendex budgets remove (--key NAME | --team NAME | --agent NAME)`;
+
+export function runBudgetsCommand(argv: string[], store: Store, now = Date.now()): number {
+  const [action, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      key: { type: "string" },
+      team: { type: "string" },
+      agent: { type: "string" },
+      period: { type: "string" },
+      "limit-usd": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (action === "list") {
+    const rows = store.budgets.list().map((budget) => {
+      const spend = store.budgets.spend(budget.scope, budget.name, periodStart(budget.period, now));
+      return {
+        scope: budget.scope,
+        name: budget.name,
+        period: budget.period,
+        limit_usd: budget.limitUsd,
+        spent_usd: round(spend.spentUsd),
+        reserved_usd: round(spend.reservedUsd),
+        remaining_usd: round(Math.max(0, budget.limitUsd - spend.spentUsd - spend.reservedUsd)),
+        resets_at: new Date(periodEnd(budget.period, now)).toISOString(),
+      };
+    });
+    if (values.json) console.log(JSON.stringify(rows));
+    else printTable(rows);
+    return 0;
+  }
+  const subjects = (["key", "team", "agent"] as const).filter((scope) => values[scope] !== undefined);
+  if (subjects.length !== 1) return usage("name exactly one of --key, --team, --agent");
+  const scope = subjects[0] as BudgetScope;
+  const name = values[scope] as string;
+  if (action === "set") {
+    if (values.period !== "day" && values.period !== "month") return usage("--period must be day or month");
+    const limit = Number(values["limit-usd"]);
+    if (!Number.isFinite(limit) || limit < 0) return usage("--limit-usd must be a number ≥ 0");
+    if (scope === "key" && !store.keys.byName(name)) return usage(`no key named '${name}'`);
+    store.budgets.set({ scope, name, period: values.period, limitUsd: limit });
+    console.log(`Budget for ${scope} '${name}': $${limit} per ${values.period}.`);
+    return 0;
+  }
+  if (action === "remove") {
+    if (!store.budgets.remove(scope, name)) return usage(`no budget for ${scope} '${name}'`);
+    console.log(`Removed the budget of ${scope} '${name}'.`);
+    return 0;
+  }
+  return usage(action ? `unknown budgets action '${action}'` : "");
+}
+
+function usage(problem: string): number {
+  if (problem) console.error(`spendex: ${problem}`);
+  console.error(USAGE);
+  return 2;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
