@@ -1,5 +1,6 @@
 // The provider simulator: one Bun.serve loopback upstream answering in the OpenAI, Anthropic and Gemini formats.
 
+import { handleAnthropic } from "./anthropic";
 import { Exchange, type ExchangeHooks } from "./exchange";
 import { FaultBook } from "./faults";
 import { handleOpenAI } from "./openai";
@@ -50,6 +51,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       switch (route.format) {
         case "openai":
           return handleOpenAI(exchange, requireKey);
+        case "anthropic":
+          return handleAnthropic(exchange, requireKey);
         default:
           return notFound(request.method, url.pathname);
       }
