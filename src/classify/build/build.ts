@@ -1,0 +1,169 @@
+// The build pipeline without I/O: featurise, train the candidates, pick by dev, calibrate, export.
+
+import type { LabelledRequest } from "../corpus";
+import { DEFAULT_SAMPLE, RequestEncoder, type SampleConfig } from "../encode";
+import { LONG_CONTEXT_TOKENS, STRUCT_NAMES, STRUCT_SIZE } from "../features";
+import { MANIFEST_FORMAT, type Manifest } from "../manifest";
+import { DEFAULT_TOKENIZER, TextHasher, type TokenizerConfig, WordTable } from "../tokenize";
+import {
+  calibrationError,
+  chooseOperatingPoint,
+  fitTemperature,
+  type Scored,
+  type SweepPoint,
+  sweep,
+} from "./calibrate";
+import { fitNormalisation, prepare, toExamples } from "./dataset";
+import { dequantize, type ExportedModel, exportModel, forwardExported, quantizeRows } from "./export";
+import type { GloveVectors } from "./glove";
+import type { ModelShape } from "./model";
+import { encodeModel } from "./onnx";
+import { DEFAULT_TRAIN, type EpochReport, type TrainOptions, train } from "./train";
+
+export interface BuildOptions {
+  train: readonly LabelledRequest[];
+  dev: readonly LabelledRequest[];
+  glove: GloveVectors;
+  tokenizer?: TokenizerConfig;
+  sample?: SampleConfig;
+  /** Width of the learned n-gram embedding. */
+  dim?: number;
+  /** Head sizes to try (0 = linear); the dev set picks one. */
+  hiddenCandidates?: number[];
+  training?: Partial<TrainOptions>;
+  /** Largest complex->simple rate the operating point may have on dev. */
+  maxComplexAsSimple?: number;
+  log?: (line: string) => void;
+}
+
+export interface CandidateReport {
+  hidden: number;
+  bestEpoch: number;
+  devAccuracy: number;
+  devLoss: number;
+  history: EpochReport[];
+}
+
+export interface BuildReport {
+  seed: number;
+  trainCount: number;
+  devCount: number;
+  dim: number;
+  candidates: CandidateReport[];
+  chosenHidden: number;
+  temperature: { value: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number };
+  sweep: SweepPoint[];
+  operatingPoint: SweepPoint;
+  seconds: number;
+}
+
+export interface BuildResult {
+  model: ExportedModel;
+  manifest: Manifest;
+  onnx: Uint8Array;
+  report: BuildReport;
+}
+
+export function buildModel(options: BuildOptions): BuildResult {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const tokenizer = options.tokenizer ?? DEFAULT_TOKENIZER;
+  const sample = options.sample ?? DEFAULT_SAMPLE;
+  const training = { ...DEFAULT_TRAIN, ...options.training };
+  const dim = options.dim ?? 64;
+  const { glove } = options;
+
+  const gloveWithPad = new Float32Array((glove.words.length + 1) * glove.dim);
+  gloveWithPad.set(glove.vectors, glove.dim);
+  const gloveTable = quantizeRows(gloveWithPad, glove.dim);
+  const gloveFloats = dequantize(gloveTable);
+  const encoder = new RequestEncoder(new TextHasher(tokenizer, new WordTable(glove.words)), sample);
+
+  log(`featurising (${tokenizer.buckets} buckets, ${glove.words.length} GloVe words)`);
+  const trainPrepared = prepare(options.train, encoder, gloveFloats, glove.dim, log, "train");
+  const devPrepared = prepare(options.dev, encoder, gloveFloats, glove.dim, log, "dev");
+  const normalisation = fitNormalisation(trainPrepared.raw);
+  const trainSet = toExamples(trainPrepared, normalisation);
+  const devSet = toExamples(devPrepared, normalisation);
+  const dense = trainSet[0]?.dense.length ?? 4 * glove.dim + STRUCT_SIZE;
+
+  const candidates: Array<CandidateReport & { params: ReturnType<typeof train>["params"] }> = [];
+  for (const hidden of options.hiddenCandidates ?? [0, 64]) {
+    const shape: ModelShape = { buckets: tokenizer.buckets, dim, dense, hidden };
+    log(
+      `training ${hidden === 0 ? "linear head" : `MLP head (${hidden} hidden)`} on ${trainSet.length} requests`,
+    );
+    const result = train(shape, trainSet, devSet, training, log);
+    const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
+    candidates.push({
+      hidden,
+      bestEpoch: result.bestEpoch,
+      devAccuracy: best?.devAccuracy ?? 0,
+      devLoss: best?.devLoss ?? 0,
+      history: result.history,
+      params: result.params,
+    });
+  }
+  const chosen = [...candidates].sort((a, b) => b.devAccuracy - a.devAccuracy || a.devLoss - b.devLoss)[0];
+  if (!chosen) throw new Error("no head candidates");
+  log(
+    `chose hidden=${chosen.hidden} (dev accuracy ${chosen.devAccuracy.toFixed(4)} at epoch ${chosen.bestEpoch})`,
+  );
+
+  // Calibrate on the quantised model, exactly as the ONNX graph will compute it.
+  const uncalibrated = exportModel(chosen.params, gloveTable, STRUCT_SIZE, normalisation, 1);
+  const scored: Scored[] = devPrepared.encoded.map((encoded, index) => ({
+    logits: forwardExported(uncalibrated, encoded).logits,
+    label: devSet[index]?.label ?? 0,
+    source: devPrepared.rows[index]?.source ?? "unknown",
+    signals: encoded.signals,
+  }));
+  const fit = fitTemperature(scored);
+  log(
+    `temperature ${fit.temperature.toFixed(3)} (dev NLL ${fit.before.toFixed(4)} -> ${fit.after.toFixed(4)})`,
+  );
+  const points = sweep(scored, fit.temperature, LONG_CONTEXT_TOKENS);
+  const operatingPoint = chooseOperatingPoint(points, options.maxComplexAsSimple ?? 0.015);
+  log(
+    `operating point simpleBias=${operatingPoint.simpleBias} complexBias=${operatingPoint.complexBias}: ` +
+      `accuracy ${operatingPoint.accuracy.toFixed(4)}, complex->simple ${(operatingPoint.complexAsSimple * 100).toFixed(1)}%`,
+  );
+
+  const model: ExportedModel = { ...uncalibrated, temperature: fit.temperature };
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    labels: ["simple", "medium", "complex"],
+    tokenizer,
+    sample,
+    decision: { simpleBias: operatingPoint.simpleBias, complexBias: operatingPoint.complexBias },
+    longContextTokens: LONG_CONTEXT_TOKENS,
+    structNames: [...STRUCT_NAMES],
+    gloveWords: glove.words,
+  };
+  const onnx = encodeModel(model, {
+    format: MANIFEST_FORMAT,
+    buckets: String(tokenizer.buckets),
+    gloveWords: String(glove.words.length),
+    hidden: String(chosen.hidden),
+    seed: String(training.seed),
+  });
+  const report: BuildReport = {
+    seed: training.seed,
+    trainCount: trainSet.length,
+    devCount: devSet.length,
+    dim,
+    candidates: candidates.map(({ params: _params, ...rest }) => rest),
+    chosenHidden: chosen.hidden,
+    temperature: {
+      value: fit.temperature,
+      nllBefore: fit.before,
+      nllAfter: fit.after,
+      eceBefore: calibrationError(scored, 1),
+      eceAfter: calibrationError(scored, fit.temperature),
+    },
+    sweep: points,
+    operatingPoint,
+    seconds: (performance.now() - started) / 1000,
+  };
+  return { model, manifest, onnx, report };
+}

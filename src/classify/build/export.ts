@@ -1,0 +1,175 @@
+// Folds normalisation into the head, quantises both tables to int8, and runs the exported model in TS.
+
+import type { EncodedRequest } from "../encode";
+import { CLASSES, type ModelParams, softmax } from "./model";
+
+/** int8 rows with one scale per row: value = q * scale. */
+export interface QuantizedTable {
+  rows: number;
+  dim: number;
+  values: Int8Array;
+  scales: Float32Array;
+}
+
+/** The model as it goes into the ONNX graph. Dense inputs are raw (normalisation is folded into w1). */
+export interface ExportedModel {
+  ngram: QuantizedTable;
+  glove: QuantizedTable;
+  structSize: number;
+  hidden: number;
+  /** `first x inputs`, first = hidden (MLP) or CLASSES (linear); inputs = 2 n-gram dim + 4 GloVe dim + struct. */
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  temperature: number;
+}
+
+/** Standardisation of the dense input learnt on train: x' = (x - mean) * inverse. */
+export interface Normalisation {
+  mean: Float32Array;
+  inverse: Float32Array;
+}
+
+export function quantizeRows(table: Float32Array, dim: number): QuantizedTable {
+  const rows = table.length / dim;
+  const values = new Int8Array(table.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = 0;
+    for (let d = 0; d < dim; d++) max = Math.max(max, Math.abs(table[r * dim + d] ?? 0));
+    const scale = max > 0 ? max / 127 : 1;
+    scales[r] = scale;
+    for (let d = 0; d < dim; d++) values[r * dim + d] = Math.round((table[r * dim + d] ?? 0) / scale);
+  }
+  return { rows, dim, values, scales };
+}
+
+export function dequantize(table: QuantizedTable): Float32Array {
+  const out = new Float32Array(table.values.length);
+  for (let r = 0; r < table.rows; r++) {
+    const scale = table.scales[r] ?? 0;
+    for (let d = 0; d < table.dim; d++)
+      out[r * table.dim + d] = (table.values[r * table.dim + d] ?? 0) * scale;
+  }
+  return out;
+}
+
+/** Mean and max of GloVe rows over the conversation and the last user turn (4 x dim), as the graph does. */
+export function poolGlove(
+  glove: Float32Array,
+  dim: number,
+  conversation: Int32Array,
+  lastUser: Int32Array,
+): Float32Array {
+  const out = new Float32Array(4 * dim);
+  [conversation, lastUser].forEach((ids, part) => {
+    const meanOffset = part * 2 * dim;
+    const maxOffset = meanOffset + dim;
+    out.fill(Number.NEGATIVE_INFINITY, maxOffset, maxOffset + dim);
+    for (let i = 0; i < ids.length; i++) {
+      const base = (ids[i] ?? 0) * dim;
+      for (let d = 0; d < dim; d++) {
+        const value = glove[base + d] ?? 0;
+        out[meanOffset + d] = (out[meanOffset + d] ?? 0) + value;
+        if (value > (out[maxOffset + d] ?? 0)) out[maxOffset + d] = value;
+      }
+    }
+    for (let d = 0; d < dim; d++) out[meanOffset + d] = (out[meanOffset + d] ?? 0) / ids.length;
+  });
+  return out;
+}
+
+/** Folds (x - mean) * inverse of the dense part into the first layer, and quantises the n-gram table. */
+export function exportModel(
+  params: ModelParams,
+  glove: QuantizedTable,
+  structSize: number,
+  normalisation: Normalisation,
+  temperature: number,
+): ExportedModel {
+  const { dim, hidden, dense } = params.shape;
+  const learned = 2 * dim;
+  const inputs = learned + dense;
+  const first = params.b1.length;
+  const w1 = new Float32Array(params.w1.length);
+  const b1 = new Float32Array(first);
+  for (let o = 0; o < first; o++) {
+    let bias = params.b1[o] ?? 0;
+    for (let i = 0; i < inputs; i++) {
+      const weight = params.w1[o * inputs + i] ?? 0;
+      if (i < learned) {
+        w1[o * inputs + i] = weight;
+        continue;
+      }
+      const j = i - learned;
+      const inverse = normalisation.inverse[j] ?? 0;
+      w1[o * inputs + i] = weight * inverse;
+      bias -= weight * inverse * (normalisation.mean[j] ?? 0);
+    }
+    b1[o] = bias;
+  }
+  return {
+    ngram: quantizeRows(params.table, dim),
+    glove,
+    structSize,
+    hidden,
+    w1,
+    b1,
+    w2: params.w2.slice(),
+    b2: params.b2.slice(),
+    temperature,
+  };
+}
+
+/** Caches dequantised tables so the reference forward pass is cheap to repeat. */
+const dequantized = new WeakMap<QuantizedTable, Float32Array>();
+function floats(table: QuantizedTable): Float32Array {
+  let values = dequantized.get(table);
+  if (!values) {
+    values = dequantize(table);
+    dequantized.set(table, values);
+  }
+  return values;
+}
+
+/** The TypeScript reference of the ONNX graph: raw logits and calibrated probabilities. */
+export function forwardExported(
+  model: ExportedModel,
+  encoded: Pick<EncodedRequest, "ngramIds" | "charIds" | "gloveConversation" | "gloveLastUser" | "struct">,
+): { logits: Float32Array; probs: Float32Array } {
+  const ngramDim = model.ngram.dim;
+  const gloveDim = model.glove.dim;
+  const inputs = 2 * ngramDim + 4 * gloveDim + model.structSize;
+  const x = new Float64Array(inputs);
+  const table = floats(model.ngram);
+  [encoded.ngramIds, encoded.charIds].forEach((ids, part) => {
+    const offset = part * ngramDim;
+    for (let i = 0; i < ids.length; i++) {
+      const base = (ids[i] ?? 0) * ngramDim;
+      for (let d = 0; d < ngramDim; d++) x[offset + d] = (x[offset + d] ?? 0) + (table[base + d] ?? 0);
+    }
+    for (let d = 0; d < ngramDim; d++) x[offset + d] = (x[offset + d] ?? 0) / ids.length;
+  });
+  const pooled = poolGlove(floats(model.glove), gloveDim, encoded.gloveConversation, encoded.gloveLastUser);
+  x.set(pooled, 2 * ngramDim);
+  x.set(encoded.struct, 2 * ngramDim + 4 * gloveDim);
+  const first = dense(model.w1, model.b1, x, inputs);
+  let logits = first;
+  if (model.hidden > 0) {
+    for (let h = 0; h < first.length; h++) first[h] = Math.max(0, first[h] ?? 0);
+    logits = dense(model.w2, model.b2, first, model.hidden);
+  }
+  const out = Float32Array.from(logits.subarray(0, CLASSES));
+  return { logits: out, probs: softmax(out, model.temperature) };
+}
+
+function dense(w: Float32Array, b: Float32Array, x: Float64Array, inputs: number): Float64Array {
+  const out = new Float64Array(b.length);
+  for (let o = 0; o < b.length; o++) {
+    let sum = b[o] ?? 0;
+    for (let i = 0; i < inputs; i++) sum += (w[o * inputs + i] ?? 0) * (x[i] ?? 0);
+    out[o] = sum;
+  }
+  return out;
+}

@@ -1,0 +1,221 @@
+// The trainable model in plain Float32Array loops: hashed n-gram table + frozen dense inputs -> MLP head.
+
+export const CLASSES = 3;
+
+export interface ModelShape {
+  buckets: number;
+  /** Width of the learned n-gram embedding. */
+  dim: number;
+  /** Width of the frozen dense input (pooled GloVe + structural signals, standardised). */
+  dense: number;
+  /** Hidden units of the head; 0 means a linear head. */
+  hidden: number;
+}
+
+export interface ModelParams {
+  shape: ModelShape;
+  /** `buckets x dim`. */
+  table: Float32Array;
+  /** Linear head: `CLASSES x inputs`; MLP: `hidden x inputs`. */
+  w1: Float32Array;
+  b1: Float32Array;
+  /** MLP only: `CLASSES x hidden`. */
+  w2: Float32Array;
+  b2: Float32Array;
+}
+
+/** Seeded generator (mulberry32): the build is deterministic for a given seed. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Two pooled n-gram means (words, characters) followed by the dense input. */
+export function inputSize(shape: ModelShape): number {
+  return 2 * shape.dim + shape.dense;
+}
+
+export function createParams(shape: ModelShape, random: () => number): ModelParams {
+  const inputs = inputSize(shape);
+  const first = shape.hidden > 0 ? shape.hidden : CLASSES;
+  const table = new Float32Array(shape.buckets * shape.dim);
+  const tableRange = 1 / shape.dim;
+  for (let i = 0; i < table.length; i++) table[i] = (random() * 2 - 1) * tableRange;
+  const w1 = new Float32Array(first * inputs);
+  const range1 = Math.sqrt(6 / (inputs + first));
+  for (let i = 0; i < w1.length; i++) w1[i] = (random() * 2 - 1) * range1;
+  const w2 = new Float32Array(shape.hidden > 0 ? CLASSES * shape.hidden : 0);
+  const range2 = Math.sqrt(6 / (shape.hidden + CLASSES));
+  for (let i = 0; i < w2.length; i++) w2[i] = (random() * 2 - 1) * range2;
+  return { shape, table, w1, b1: new Float32Array(first), w2, b2: new Float32Array(CLASSES) };
+}
+
+export function cloneParams(params: ModelParams): ModelParams {
+  return {
+    shape: params.shape,
+    table: params.table.slice(),
+    w1: params.w1.slice(),
+    b1: params.b1.slice(),
+    w2: params.w2.slice(),
+    b2: params.b2.slice(),
+  };
+}
+
+/** One training or evaluation example after featurisation. */
+export interface Example {
+  ngramIds: Int32Array;
+  charIds: Int32Array;
+  dense: Float32Array;
+  label: number;
+}
+
+/** Everything a forward pass leaves behind for the backward pass. */
+export interface Trace {
+  x: Float32Array;
+  hidden: Float32Array;
+  mask: Float32Array;
+  logits: Float32Array;
+}
+
+export function createTrace(shape: ModelShape): Trace {
+  return {
+    x: new Float32Array(inputSize(shape)),
+    hidden: new Float32Array(shape.hidden),
+    mask: new Float32Array(shape.hidden),
+    logits: new Float32Array(CLASSES),
+  };
+}
+
+/** Mean of the rows of `table` named by `ids`, written into `out[offset..offset+dim)`. */
+export function meanRows(
+  table: Float32Array,
+  dim: number,
+  ids: Int32Array,
+  out: Float32Array,
+  offset = 0,
+): void {
+  out.fill(0, offset, offset + dim);
+  for (let i = 0; i < ids.length; i++) {
+    const base = (ids[i] ?? 0) * dim;
+    for (let d = 0; d < dim; d++) out[offset + d] = (out[offset + d] ?? 0) + (table[base + d] ?? 0);
+  }
+  const inverse = 1 / Math.max(1, ids.length);
+  for (let d = 0; d < dim; d++) out[offset + d] = (out[offset + d] ?? 0) * inverse;
+}
+
+/** Forward pass; with `dropout > 0` and a random source, hidden units are dropped (inverted dropout). */
+export function forward(
+  params: ModelParams,
+  example: Example,
+  trace: Trace,
+  dropout = 0,
+  random?: () => number,
+): Float32Array {
+  const { dim, hidden } = params.shape;
+  const x = trace.x;
+  meanRows(params.table, dim, example.ngramIds, x, 0);
+  meanRows(params.table, dim, example.charIds, x, dim);
+  x.set(example.dense, 2 * dim);
+  const inputs = x.length;
+  if (hidden === 0) {
+    affine(params.w1, params.b1, x, inputs, trace.logits);
+    return trace.logits;
+  }
+  affine(params.w1, params.b1, x, inputs, trace.hidden);
+  const keep = 1 - dropout;
+  for (let h = 0; h < hidden; h++) {
+    const dropped = random !== undefined && dropout > 0 && random() < dropout;
+    const gate = (trace.hidden[h] ?? 0) > 0 && !dropped ? (random && dropout > 0 ? 1 / keep : 1) : 0;
+    trace.mask[h] = gate;
+    trace.hidden[h] = (trace.hidden[h] ?? 0) * gate;
+  }
+  affine(params.w2, params.b2, trace.hidden, hidden, trace.logits);
+  return trace.logits;
+}
+
+function affine(w: Float32Array, b: Float32Array, x: Float32Array, inputs: number, out: Float32Array): void {
+  for (let o = 0; o < out.length; o++) {
+    let sum = b[o] ?? 0;
+    const base = o * inputs;
+    for (let i = 0; i < inputs; i++) sum += (w[base + i] ?? 0) * (x[i] ?? 0);
+    out[o] = sum;
+  }
+}
+
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float32Array {
+  const out = new Float32Array(logits.length);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, (logits[i] ?? 0) / temperature);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const value = Math.exp((logits[i] ?? 0) / temperature - max);
+    out[i] = value;
+    sum += value;
+  }
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) / sum;
+  return out;
+}
+
+/** Gradients of a mini-batch: dense for the head, per-example for the n-gram rows. */
+export interface Gradients {
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  /** The n-gram mean's gradient per example, applied sparsely to the table. */
+  rows: Array<{ ids: Int32Array; gradient: Float32Array }>;
+}
+
+export function createGradients(params: ModelParams): Gradients {
+  return {
+    w1: new Float32Array(params.w1.length),
+    b1: new Float32Array(params.b1.length),
+    w2: new Float32Array(params.w2.length),
+    b2: new Float32Array(params.b2.length),
+    rows: [],
+  };
+}
+
+/** Cross-entropy backward for one example after `forward`; returns the example's loss. */
+export function backward(params: ModelParams, example: Example, trace: Trace, grads: Gradients): number {
+  const { dim, hidden } = params.shape;
+  const probs = softmax(trace.logits);
+  const loss = -Math.log(Math.max(probs[example.label] ?? 0, 1e-12));
+  const dLogits = probs;
+  dLogits[example.label] = (dLogits[example.label] ?? 0) - 1;
+  const inputs = trace.x.length;
+  const dX = new Float32Array(inputs);
+  let dFirst: Float32Array = dLogits;
+  if (hidden > 0) {
+    const dHidden = new Float32Array(hidden);
+    for (let c = 0; c < CLASSES; c++) {
+      const g = dLogits[c] ?? 0;
+      grads.b2[c] = (grads.b2[c] ?? 0) + g;
+      for (let h = 0; h < hidden; h++) {
+        grads.w2[c * hidden + h] = (grads.w2[c * hidden + h] ?? 0) + g * (trace.hidden[h] ?? 0);
+        dHidden[h] = (dHidden[h] ?? 0) + g * (params.w2[c * hidden + h] ?? 0);
+      }
+    }
+    for (let h = 0; h < hidden; h++) dHidden[h] = (dHidden[h] ?? 0) * (trace.mask[h] ?? 0);
+    dFirst = dHidden;
+  }
+  for (let o = 0; o < dFirst.length; o++) {
+    const g = dFirst[o] ?? 0;
+    if (g === 0) continue;
+    grads.b1[o] = (grads.b1[o] ?? 0) + g;
+    const base = o * inputs;
+    for (let i = 0; i < inputs; i++) {
+      grads.w1[base + i] = (grads.w1[base + i] ?? 0) + g * (trace.x[i] ?? 0);
+      dX[i] = (dX[i] ?? 0) + g * (params.w1[base + i] ?? 0);
+    }
+  }
+  grads.rows.push({ ids: example.ngramIds, gradient: dX.slice(0, dim) });
+  grads.rows.push({ ids: example.charIds, gradient: dX.slice(dim, 2 * dim) });
+  return loss;
+}

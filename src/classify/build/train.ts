@@ -1,0 +1,181 @@
+// Training loop: mini-batch Adam for the head, sparse SGD for the n-gram table, early stopping on dev.
+
+import {
+  backward,
+  CLASSES,
+  cloneParams,
+  createGradients,
+  createParams,
+  createRandom,
+  createTrace,
+  type Example,
+  forward,
+  type Gradients,
+  type ModelParams,
+  type ModelShape,
+  softmax,
+} from "./model";
+
+export interface TrainOptions {
+  seed: number;
+  maxEpochs: number;
+  patience: number;
+  batchSize: number;
+  headLearningRate: number;
+  tableLearningRate: number;
+  weightDecay: number;
+  dropout: number;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = {
+  seed: 5,
+  maxEpochs: 25,
+  patience: 5,
+  batchSize: 16,
+  headLearningRate: 5e-4,
+  tableLearningRate: 2,
+  weightDecay: 1e-4,
+  dropout: 0.2,
+};
+
+export interface EpochReport {
+  epoch: number;
+  trainLoss: number;
+  devLoss: number;
+  devAccuracy: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  params: ModelParams;
+  bestEpoch: number;
+  history: EpochReport[];
+}
+
+class Adam {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private step = 0;
+  constructor(
+    private readonly values: Float32Array,
+    private readonly rate: number,
+    private readonly decay: number,
+  ) {
+    this.m = new Float32Array(values.length);
+    this.v = new Float32Array(values.length);
+  }
+  apply(gradient: Float32Array, scale: number): void {
+    this.step++;
+    const correction1 = 1 - 0.9 ** this.step;
+    const correction2 = 1 - 0.999 ** this.step;
+    for (let i = 0; i < this.values.length; i++) {
+      const value = this.values[i] ?? 0;
+      const g = (gradient[i] ?? 0) * scale + this.decay * value;
+      const m = 0.9 * (this.m[i] ?? 0) + 0.1 * g;
+      const v = 0.999 * (this.v[i] ?? 0) + 0.001 * g * g;
+      this.m[i] = m;
+      this.v[i] = v;
+      this.values[i] = value - (this.rate * (m / correction1)) / (Math.sqrt(v / correction2) + 1e-8);
+    }
+    gradient.fill(0);
+  }
+}
+
+/** Logits of every example with the model in evaluation mode. */
+export function predictAll(params: ModelParams, examples: readonly Example[]): Float32Array[] {
+  const trace = createTrace(params.shape);
+  return examples.map((example) => forward(params, example, trace).slice());
+}
+
+export function scoreLogits(logits: readonly Float32Array[], examples: readonly Example[]) {
+  let loss = 0;
+  let correct = 0;
+  logits.forEach((row, index) => {
+    const label = examples[index]?.label ?? 0;
+    const probs = softmax(row);
+    loss -= Math.log(Math.max(probs[label] ?? 0, 1e-12));
+    let best = 0;
+    for (let c = 1; c < CLASSES; c++) if ((row[c] ?? 0) > (row[best] ?? 0)) best = c;
+    if (best === label) correct++;
+  });
+  return { loss: loss / Math.max(1, logits.length), accuracy: correct / Math.max(1, logits.length) };
+}
+
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const a = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = a;
+  }
+}
+
+function applyRows(params: ModelParams, grads: Gradients, rate: number): void {
+  const { dim } = params.shape;
+  const table = params.table;
+  for (const { ids, gradient } of grads.rows) {
+    const step = rate / ids.length;
+    for (let i = 0; i < ids.length; i++) {
+      const base = (ids[i] ?? 0) * dim;
+      for (let d = 0; d < dim; d++) table[base + d] = (table[base + d] ?? 0) - step * (gradient[d] ?? 0);
+    }
+  }
+  grads.rows.length = 0;
+}
+
+/** Trains until dev accuracy stops improving for `patience` epochs; returns the best epoch's weights. */
+export function train(
+  shape: ModelShape,
+  trainSet: readonly Example[],
+  devSet: readonly Example[],
+  options: TrainOptions,
+  log: (line: string) => void,
+): TrainResult {
+  const random = createRandom(options.seed);
+  const params = createParams(shape, random);
+  const grads = createGradients(params);
+  const optimisers = [
+    { adam: new Adam(params.w1, options.headLearningRate, options.weightDecay), grad: grads.w1 },
+    { adam: new Adam(params.b1, options.headLearningRate, 0), grad: grads.b1 },
+    { adam: new Adam(params.w2, options.headLearningRate, options.weightDecay), grad: grads.w2 },
+    { adam: new Adam(params.b2, options.headLearningRate, 0), grad: grads.b2 },
+  ];
+  const trace = createTrace(shape);
+  const order = [...trainSet];
+  const history: EpochReport[] = [];
+  let best = { accuracy: -1, loss: Number.POSITIVE_INFINITY, epoch: 0, params: cloneParams(params) };
+  for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
+    const started = performance.now();
+    shuffle(order, random);
+    const progress = 1 - (epoch - 1) / options.maxEpochs;
+    const tableRate = options.tableLearningRate * progress;
+    let trainLoss = 0;
+    for (let start = 0; start < order.length; start += options.batchSize) {
+      const batch = order.slice(start, start + options.batchSize);
+      for (const example of batch) {
+        forward(params, example, trace, options.dropout, random);
+        trainLoss += backward(params, example, trace, grads);
+      }
+      const scale = 1 / batch.length;
+      for (const { adam, grad } of optimisers) adam.apply(grad, scale);
+      applyRows(params, grads, tableRate);
+    }
+    const dev = scoreLogits(predictAll(params, devSet), devSet);
+    const seconds = (performance.now() - started) / 1000;
+    history.push({
+      epoch,
+      trainLoss: trainLoss / order.length,
+      devLoss: dev.loss,
+      devAccuracy: dev.accuracy,
+      seconds,
+    });
+    const improved = dev.accuracy > best.accuracy || (dev.accuracy === best.accuracy && dev.loss < best.loss);
+    log(
+      `  epoch ${String(epoch).padStart(2)}/${options.maxEpochs}  train loss ${(trainLoss / order.length).toFixed(4)}` +
+        `  dev loss ${dev.loss.toFixed(4)}  dev acc ${dev.accuracy.toFixed(4)}  ${seconds.toFixed(1)}s${improved ? "  *" : ""}`,
+    );
+    if (improved) best = { accuracy: dev.accuracy, loss: dev.loss, epoch, params: cloneParams(params) };
+    else if (epoch - best.epoch >= options.patience) break;
+  }
+  return { params: best.params, bestEpoch: best.epoch, history };
+}

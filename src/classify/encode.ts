@@ -1,0 +1,131 @@
+// Turns a request into the model's inputs (n-gram ids, GloVe ids, structural vector) with bounded work.
+
+import {
+  buildSignals,
+  conversationShape,
+  countText,
+  emptyCounts,
+  messageText,
+  structVector,
+} from "./features";
+import { IdBuffer, type TextHasher } from "./tokenize";
+import type { ClassifyInput, Signals } from "./types";
+
+/** How much text the learned channels read: very long prompts are sampled head + tail. */
+export interface SampleConfig {
+  /** Characters kept from the last user turn. */
+  lastUserChars: number;
+  /** Characters kept from all other messages together, newest first. */
+  contextChars: number;
+  /** Share of a capped text taken from its head (the rest from its tail). */
+  headShare: number;
+}
+
+export const DEFAULT_SAMPLE: SampleConfig = { lastUserChars: 8000, contextChars: 4000, headShare: 0.75 };
+
+export interface EncodedRequest {
+  /** Hashed word unigram + bigram bucket ids (never empty: the bias id comes first). */
+  ngramIds: Int32Array;
+  /** Hashed character n-gram bucket ids (never empty: the bias id comes first). */
+  charIds: Int32Array;
+  /** GloVe rows over the sampled conversation (row 0, the zero row, comes first). */
+  gloveConversation: Int32Array;
+  /** GloVe rows over the sampled last user turn (row 0 first). */
+  gloveLastUser: Int32Array;
+  struct: Float32Array;
+  signals: Signals;
+}
+
+/** Head + tail of a text, at most `limit` characters. */
+export function capText(text: string, limit: number, headShare: number): string {
+  if (text.length <= limit) return text;
+  if (limit <= 0) return "";
+  const head = Math.ceil(limit * headShare);
+  const tail = limit - head;
+  return tail > 0 ? `${text.slice(0, head)}\n${text.slice(text.length - tail)}` : text.slice(0, head);
+}
+
+function lastUserIndex(input: ClassifyInput): number {
+  for (let i = input.messages.length - 1; i >= 0; i--) if (input.messages[i]?.role === "user") return i;
+  return input.messages.length - 1;
+}
+
+/** Encodes requests; holds scratch buffers, so one encoder serves one caller at a time. */
+export class RequestEncoder {
+  private readonly ngrams = new IdBuffer(4096);
+  private readonly chars = new IdBuffer(16384);
+  private readonly glove = new IdBuffer(4096);
+
+  constructor(
+    private readonly hasher: TextHasher,
+    private readonly sample: SampleConfig = DEFAULT_SAMPLE,
+  ) {}
+
+  encode(input: ClassifyInput): EncodedRequest {
+    const texts = input.messages.map(messageText);
+    const shape = conversationShape(input.messages, texts);
+    const last = lastUserIndex(input);
+    const sampled = this.sampleTexts(texts, last);
+
+    const counts = emptyCounts();
+    this.ngrams.reset();
+    this.chars.reset();
+    this.glove.reset();
+    const bias = this.hasher.biasIds();
+    this.ngrams.push(bias.word);
+    this.chars.push(bias.char);
+    this.glove.push(0);
+    let tokens = 0;
+    let lastStart = 1;
+    let lastEnd = 1;
+    let lastUserTokens = 0;
+    sampled.forEach((text, index) => {
+      if (!text) return;
+      countText(text, counts);
+      if (index === last) lastStart = this.glove.length;
+      const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove);
+      tokens += count;
+      if (index === last) {
+        lastEnd = this.glove.length;
+        lastUserTokens = count;
+      }
+    });
+
+    const gloveLastUser = new Int32Array(1 + lastEnd - lastStart);
+    gloveLastUser.set(this.glove.data.subarray(lastStart, lastEnd), 1);
+    const signals = buildSignals({
+      shape,
+      counts,
+      tokens,
+      codeTokens: counts.code,
+      lastUserTokens,
+      sampled: sampled.some((text, index) => text.length < (texts[index]?.length ?? 0)),
+      tools: input.tools,
+      images: input.images,
+      jsonMode: input.jsonMode,
+    });
+    return {
+      ngramIds: this.ngrams.toArray(),
+      charIds: this.chars.toArray(),
+      gloveConversation: this.glove.toArray(),
+      gloveLastUser,
+      struct: structVector(signals, shape.totalChars),
+      signals,
+    };
+  }
+
+  /** The last user turn keeps up to `lastUserChars`; older messages share `contextChars`, newest first. */
+  private sampleTexts(texts: readonly string[], last: number): string[] {
+    const { lastUserChars, contextChars, headShare } = this.sample;
+    const out = texts.map(() => "");
+    out[last] = capText(texts[last] ?? "", lastUserChars, headShare);
+    let budget = contextChars;
+    for (let i = texts.length - 1; i >= 0 && budget > 0; i--) {
+      if (i === last) continue;
+      const text = capText(texts[i] ?? "", budget, headShare);
+      out[i] = text;
+      budget -= text.length;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,65 @@
+// Public surface of the classifier: load the model once, classify requests into cost tiers.
+
+import type { LabelledRequest } from "./corpus";
+import { classifyFromProbs } from "./decide";
+import { type EncodedRequest, RequestEncoder } from "./encode";
+import { type Manifest, manifestPathFor, readManifest } from "./manifest";
+import { type EvalReport, evaluate, type Prediction } from "./metrics";
+import { openSession } from "./session";
+import { TextHasher, WordTable } from "./tokenize";
+import type { Classification, Classifier, ClassifyInput } from "./types";
+
+export { type LabelledRequest, parseCorpus, readCorpus } from "./corpus";
+export type { EncodedRequest } from "./encode";
+export { LONG_CONTEXT_TOKENS } from "./features";
+export type { Manifest } from "./manifest";
+export { type EvalReport, evaluate, formatReport, type Prediction } from "./metrics";
+export type { Classification, Classifier, ClassifyInput, Signals } from "./types";
+
+export interface LoadClassifierOptions {
+  /** Path of the `.onnx` file. */
+  modelPath: string;
+  /** Path of the vocabulary/manifest JSON; defaults to the model path with `.vocab.json`. */
+  vocabPath?: string;
+}
+
+/** A classifier that can also say what it is and be closed. */
+export interface LoadedClassifier extends Classifier {
+  readonly manifest: Manifest;
+  /** Encodes a request without running the model (the benchmark times the two apart). */
+  encode(input: ClassifyInput): EncodedRequest;
+  /** Runs the model and the decision on an encoded request. */
+  classifyEncoded(encoded: EncodedRequest): Promise<Classification>;
+  close(): Promise<void>;
+}
+
+export async function loadClassifier(options: LoadClassifierOptions): Promise<LoadedClassifier> {
+  const manifest = readManifest(options.vocabPath ?? manifestPathFor(options.modelPath));
+  const session = await openSession(options.modelPath);
+  const hasher = new TextHasher(manifest.tokenizer, new WordTable(manifest.gloveWords));
+  const encoder = new RequestEncoder(hasher, manifest.sample);
+  const classifyEncoded = async (encoded: EncodedRequest): Promise<Classification> => {
+    const { probs } = await session.run(encoded);
+    return classifyFromProbs(probs, encoded.signals, manifest.decision, manifest.longContextTokens);
+  };
+  return {
+    manifest,
+    encode: (input) => encoder.encode(input),
+    classifyEncoded,
+    classify: (input) => classifyEncoded(encoder.encode(input)),
+    close: () => session.release(),
+  };
+}
+
+/** Classifies every labelled request and scores the predictions. */
+export async function evaluateRequests(
+  classifier: Classifier,
+  rows: readonly LabelledRequest[],
+): Promise<{ report: EvalReport; predictions: Prediction[] }> {
+  const predictions: Prediction[] = [];
+  for (const row of rows) {
+    const result = await classifier.classify(row.input);
+    predictions.push({ source: row.source, truth: row.tier, predicted: result.tier });
+  }
+  return { report: evaluate(predictions), predictions };
+}

@@ -1,0 +1,237 @@
+// Tokenisation and hashing shared by the build and the runtime: words, hashed n-gram ids, GloVe ids.
+
+/** Settings that must be identical at build and run time; stored beside the model. */
+export interface TokenizerConfig {
+  /** Hash buckets of the learned n-gram table (a power of two). */
+  buckets: number;
+  /** Character n-gram lengths, inclusive, over `<word>` with boundary markers. */
+  minN: number;
+  maxN: number;
+  /** Longer words are truncated before character n-grams are taken. */
+  maxWordChars: number;
+}
+
+export const DEFAULT_TOKENIZER: TokenizerConfig = { buckets: 1 << 17, minN: 3, maxN: 5, maxWordChars: 24 };
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SALT_UNIGRAM = 0x1b873593;
+const SALT_BIGRAM = 0x5bd1e995;
+const SALT_CHAR = 0x27d4eb2f;
+const LT = 60; // "<"
+const GT = 62; // ">"
+
+/** murmur3's finaliser: spreads FNV hashes before they are masked into buckets. */
+export function mix32(value: number): number {
+  let h = value | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a over a word's lowercased UTF-16 code units: the key for unigrams and the GloVe lookup. */
+export function hashWord(word: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ lowerCode(word.charCodeAt(i)), FNV_PRIME);
+  return h >>> 0;
+}
+
+function lowerCode(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+/** Word characters: ASCII letters and digits, and non-ASCII letters outside the punctuation/symbol blocks. */
+export function isWordCode(code: number): boolean {
+  if (code < 128)
+    return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
+  return code !== 0xa0 && (code < 0x2000 || code > 0x2bff) && (code < 0x3000 || code > 0x303f);
+}
+
+export function isSpaceCode(code: number): boolean {
+  return (
+    code === 32 || code === 10 || code === 9 || code === 13 || code === 0xa0 || code === 12 || code === 11
+  );
+}
+
+/** A word-level token as the tokenizer sees it; used by tests and the GloVe vocabulary builder. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32;
+    if (isWordCode(code)) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) {
+      out.push(text.slice(start, i).toLowerCase());
+      start = -1;
+    }
+    if (!isSpaceCode(code)) out.push(text[i] ?? "");
+  }
+  return out;
+}
+
+/** Open-addressing map from word hash to GloVe row (row 0 is the zero padding row). */
+export class WordTable {
+  private readonly keys: Uint32Array;
+  private readonly values: Int32Array;
+  private readonly mask: number;
+
+  constructor(vocabulary: readonly string[]) {
+    let size = 1;
+    while (size < vocabulary.length * 2) size <<= 1;
+    this.keys = new Uint32Array(size);
+    this.values = new Int32Array(size);
+    this.mask = size - 1;
+    vocabulary.forEach((word, index) => {
+      this.insert(hashWord(word), index + 1);
+    });
+  }
+
+  private insert(key: number, value: number): void {
+    let slot = mix32(key) & this.mask;
+    while (this.values[slot] !== 0) {
+      if (this.keys[slot] === key) return; // first (most frequent) word wins on a collision
+      slot = (slot + 1) & this.mask;
+    }
+    this.keys[slot] = key;
+    this.values[slot] = value;
+  }
+
+  /** GloVe row for a word hash, or 0 when unknown. */
+  get(key: number): number {
+    let slot = mix32(key) & this.mask;
+    for (;;) {
+      const value = this.values[slot] ?? 0;
+      if (value === 0) return 0;
+      if (this.keys[slot] === key) return value;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/** A growable Int32 buffer reused across calls, so a request allocates only its final arrays. */
+export class IdBuffer {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 4096) {
+    this.data = new Int32Array(capacity);
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  reset(): void {
+    this.length = 0;
+  }
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** Hashes one text into n-gram bucket ids and GloVe ids, appending to the given buffers. */
+export class TextHasher {
+  private readonly wordBuffer: Int32Array;
+  private readonly bucketMask: number;
+
+  constructor(
+    private readonly config: TokenizerConfig,
+    private readonly glove: WordTable | undefined,
+  ) {
+    if ((config.buckets & (config.buckets - 1)) !== 0) throw new Error("buckets must be a power of two");
+    this.bucketMask = config.buckets - 1;
+    this.wordBuffer = new Int32Array(config.maxWordChars + 2);
+  }
+
+  /** The always-present bias ids, so that neither n-gram input is ever empty. */
+  biasIds(): { word: number; char: number } {
+    const start = hashWord("<s>");
+    return {
+      word: mix32(start ^ SALT_UNIGRAM) & this.bucketMask,
+      char: mix32(start ^ SALT_CHAR) & this.bucketMask,
+    };
+  }
+
+  /**
+   * Appends word uni/bigram ids to `ngrams`, character n-gram ids to `chars` and GloVe rows of known words
+   * to `glove`; returns the token count.
+   */
+  hash(text: string, ngrams: IdBuffer, chars: IdBuffer, glove: IdBuffer | undefined): number {
+    const mask = this.bucketMask;
+    let previous = 0;
+    let havePrevious = false;
+    let tokens = 0;
+    let start = -1;
+    let h = FNV_OFFSET;
+    for (let i = 0; i <= text.length; i++) {
+      const code = i < text.length ? text.charCodeAt(i) : 32;
+      if (isWordCode(code)) {
+        if (start < 0) {
+          start = i;
+          h = FNV_OFFSET;
+        }
+        h = Math.imul(h ^ lowerCode(code), FNV_PRIME);
+        continue;
+      }
+      if (start >= 0) {
+        const word = h >>> 0;
+        this.emitToken(word, previous, havePrevious, ngrams, glove, mask);
+        this.emitCharGrams(text, start, i, chars, mask);
+        previous = word;
+        havePrevious = true;
+        tokens++;
+        start = -1;
+      }
+      if (!isSpaceCode(code)) {
+        const symbol = Math.imul(FNV_OFFSET ^ code, FNV_PRIME) >>> 0;
+        this.emitToken(symbol, previous, havePrevious, ngrams, glove, mask);
+        previous = symbol;
+        havePrevious = true;
+        tokens++;
+      }
+    }
+    return tokens;
+  }
+
+  private emitToken(
+    token: number,
+    previous: number,
+    havePrevious: boolean,
+    ngrams: IdBuffer,
+    glove: IdBuffer | undefined,
+    mask: number,
+  ): void {
+    ngrams.push(mix32(token ^ SALT_UNIGRAM) & mask);
+    if (havePrevious) ngrams.push(mix32(Math.imul(previous, 0x9e3779b1) ^ token ^ SALT_BIGRAM) & mask);
+    if (glove && this.glove) {
+      const row = this.glove.get(token);
+      if (row !== 0) glove.push(row);
+    }
+  }
+
+  private emitCharGrams(text: string, start: number, end: number, ngrams: IdBuffer, mask: number): void {
+    const buffer = this.wordBuffer;
+    const length = Math.min(end - start, this.config.maxWordChars);
+    buffer[0] = LT;
+    for (let k = 0; k < length; k++) buffer[k + 1] = lowerCode(text.charCodeAt(start + k));
+    buffer[length + 1] = GT;
+    const padded = length + 2;
+    const { minN, maxN } = this.config;
+    for (let i = 0; i + minN <= padded; i++) {
+      let h = FNV_OFFSET;
+      for (let k = 0; k < minN - 1; k++) h = Math.imul(h ^ (buffer[i + k] ?? 0), FNV_PRIME);
+      for (let n = minN; n <= maxN && i + n <= padded; n++) {
+        h = Math.imul(h ^ (buffer[i + n - 1] ?? 0), FNV_PRIME);
+        ngrams.push(mix32(h ^ SALT_CHAR) & mask);
+      }
+    }
+  }
+}

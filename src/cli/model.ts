@@ -1,0 +1,118 @@
+// `spendex model build|eval`: train and ship the tier classifier, or score it on a labelled JSONL file.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { buildModel } from "../classify/build/build";
+import { type LatencyRow, renderCard } from "../classify/build/card";
+import { loadGlove } from "../classify/build/glove";
+import { evaluateRequests, formatReport, loadClassifier, readCorpus } from "../classify/index";
+
+const REPO_ROOT = resolve(import.meta.dir, "../..");
+const DEFAULT_DATA = resolve(REPO_ROOT, "../shared/data/tier-corpus");
+const DEFAULT_OUT = resolve(REPO_ROOT, "models");
+const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
+const GLOVE_WORDS = 40000;
+
+const USAGE = `usage:
+  spendex model build [--data DIR] [--out DIR] [--seed N] [--cache DIR]
+  spendex model eval --data FILE [--json] [--model PATH]`;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Latency rows of the newest bench run, if one was made on this machine. */
+function latestBench(): LatencyRow[] | undefined {
+  const dir = join(REPO_ROOT, "bench", "results");
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir)
+    .filter((name) => name.startsWith("classify-") && name.endsWith(".json"))
+    .sort();
+  const newest = files.at(-1);
+  if (!newest) return undefined;
+  const parsed = JSON.parse(readFileSync(join(dir, newest), "utf8")) as { rows?: LatencyRow[] };
+  return parsed.rows;
+}
+
+async function build(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string", default: DEFAULT_DATA },
+      out: { type: "string", default: DEFAULT_OUT },
+      seed: { type: "string", default: "5" },
+      cache: { type: "string", default: join(REPO_ROOT, ".cache") },
+    },
+  });
+  const dataDir = resolve(values.data);
+  const outDir = resolve(values.out);
+  const seed = Number.parseInt(values.seed, 10);
+  if (!Number.isFinite(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+  const train = readCorpus(join(dataDir, "train.jsonl"));
+  const dev = readCorpus(join(dataDir, "dev.jsonl"));
+  log(`read ${train.length} train and ${dev.length} dev requests from ${dataDir}`);
+  mkdirSync(values.cache, { recursive: true });
+  const glove = loadGlove(values.cache, GLOVE_WORDS, log);
+  const result = buildModel({ train, dev, glove, training: { seed }, log });
+
+  mkdirSync(outDir, { recursive: true });
+  const modelPath = join(outDir, "tier-classifier.onnx");
+  writeFileSync(modelPath, result.onnx);
+  writeFileSync(join(outDir, "tier-classifier.vocab.json"), `${JSON.stringify(result.manifest)}\n`);
+  writeFileSync(join(outDir, "build-report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
+
+  const loadStarted = performance.now();
+  const classifier = await loadClassifier({ modelPath });
+  const loadMilliseconds = performance.now() - loadStarted;
+  const { report } = await evaluateRequests(classifier, dev);
+  await classifier.close();
+  const card = renderCard({
+    build: result.report,
+    manifest: result.manifest,
+    dev: report,
+    modelBytes: statSync(modelPath).size,
+    loadMilliseconds,
+    latency: latestBench(),
+  });
+  writeFileSync(join(outDir, "MODEL_CARD.md"), card);
+  log(
+    `wrote ${modelPath} (${(statSync(modelPath).size / 1e6).toFixed(1)} MB), vocabulary, report and MODEL_CARD.md`,
+  );
+  process.stdout.write(`${formatReport(report)}\n`);
+  return 0;
+}
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string" },
+      json: { type: "boolean", default: false },
+      model: { type: "string", default: DEFAULT_MODEL },
+    },
+  });
+  if (!values.data) {
+    log(`--data FILE is required\n${USAGE}`);
+    return 2;
+  }
+  const rows = readCorpus(resolve(values.data));
+  const classifier = await loadClassifier({ modelPath: resolve(values.model) });
+  const { report } = await evaluateRequests(classifier, rows);
+  await classifier.close();
+  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
+  return 0;
+}
+
+/** Entry point for the CLI: `argv` is what follows `spendex model` (a leading "model" is accepted too). */
+export async function runModelCommand(argv: string[]): Promise<number> {
+  const args = argv[0] === "model" ? argv.slice(1) : argv;
+  const [command, ...rest] = args;
+  try {
+    if (command === "build") return await build(rest);
+    if (command === "eval") return await evalCommand(rest);
+    log(USAGE);
+    return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  } catch (error) {
+    log(`spendex model ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+}

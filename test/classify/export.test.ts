@@ -1,0 +1,78 @@
+// The exporter: a tiny model built on a small sample gives the same outputs in onnxruntime as in TypeScript.
+
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildModel } from "../../src/classify/build/build";
+import { forwardExported } from "../../src/classify/build/export";
+import type { GloveVectors } from "../../src/classify/build/glove";
+import { createRandom } from "../../src/classify/build/model";
+import { readCorpus } from "../../src/classify/corpus";
+import { RequestEncoder } from "../../src/classify/encode";
+import { readManifest } from "../../src/classify/manifest";
+import { openSession } from "../../src/classify/session";
+import { TextHasher, WordTable } from "../../src/classify/tokenize";
+
+const rows = readCorpus(join(import.meta.dir, "../fixtures/classify/labelled.jsonl"));
+const dir = mkdtempSync(join(tmpdir(), "spendex-classify-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A few fake 8-d vectors instead of the GloVe download. */
+function fakeGlove(): GloveVectors {
+  const words = ["the", "a", "prove", "what", "write", "function", "is", "of", "and", "capital"];
+  const random = createRandom(11);
+  const vectors = Float32Array.from({ length: words.length * 8 }, () => random() * 2 - 1);
+  return { words, dim: 8, vectors };
+}
+
+describe.each([0, 6])("tiny model with hidden=%i", (hidden) => {
+  const result = buildModel({
+    train: rows,
+    dev: rows,
+    glove: fakeGlove(),
+    tokenizer: { buckets: 256, minN: 3, maxN: 5, maxWordChars: 24 },
+    dim: 4,
+    hiddenCandidates: [hidden],
+    training: { maxEpochs: 3, seed: 3, batchSize: 4 },
+  });
+  const modelPath = join(dir, `tiny-${hidden}.onnx`);
+  writeFileSync(modelPath, result.onnx);
+  writeFileSync(join(dir, `tiny-${hidden}.vocab.json`), JSON.stringify(result.manifest));
+  const encoder = new RequestEncoder(
+    new TextHasher(result.manifest.tokenizer, new WordTable(result.manifest.gloveWords)),
+    result.manifest.sample,
+  );
+
+  test("the manifest round-trips through its schema", () => {
+    expect(readManifest(join(dir, `tiny-${hidden}.vocab.json`)).gloveWords).toEqual(fakeGlove().words);
+  });
+
+  test("onnxruntime equals the TypeScript forward pass on every fixture request", async () => {
+    const session = await openSession(modelPath);
+    for (const row of rows) {
+      const encoded = encoder.encode(row.input);
+      const reference = forwardExported(result.model, encoded);
+      const actual = await session.run(encoded);
+      for (let c = 0; c < 3; c++) {
+        expect(actual.logits[c]).toBeCloseTo(reference.logits[c] ?? Number.NaN, 4);
+        expect(actual.probs[c]).toBeCloseTo(reference.probs[c] ?? Number.NaN, 5);
+      }
+    }
+    await session.release();
+  });
+
+  test("the build is deterministic for a seed", () => {
+    const again = buildModel({
+      train: rows,
+      dev: rows,
+      glove: fakeGlove(),
+      tokenizer: { buckets: 256, minN: 3, maxN: 5, maxWordChars: 24 },
+      dim: 4,
+      hiddenCandidates: [hidden],
+      training: { maxEpochs: 3, seed: 3, batchSize: 4 },
+    });
+    expect(again.onnx).toEqual(result.onnx);
+    expect(again.report.operatingPoint).toEqual(result.report.operatingPoint);
+  });
+});

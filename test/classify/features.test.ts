@@ -1,0 +1,169 @@
+// Feature extraction and tokenisation, table-driven with asserted values.
+
+import { describe, expect, test } from "bun:test";
+import { capText, RequestEncoder } from "../../src/classify/encode";
+import { countText, emptyCounts, estimateTokens, type TextCounts } from "../../src/classify/features";
+import { hashWord, IdBuffer, TextHasher, WordTable, words } from "../../src/classify/tokenize";
+import type { ClassifyInput } from "../../src/classify/types";
+import type { ChatMessage } from "../../src/openai/types";
+
+const config = { buckets: 1024, minN: 3, maxN: 5, maxWordChars: 24 };
+
+describe("words", () => {
+  test.each([
+    ["Hello, World!", ["hello", ",", "world", "!"]],
+    ["x^2 + 3x", ["x", "^", "2", "+", "3x"]],
+    ["  tabs\tand\nlines ", ["tabs", "and", "lines"]],
+    ["Straße café", ["straße", "café"]],
+    ["", []],
+  ])("%p", (text, expected) => {
+    expect(words(text)).toEqual(expected);
+  });
+});
+
+describe("TextHasher", () => {
+  // words + bigrams go to one list, character n-grams of "<word>" to the other.
+  test.each([
+    ["abc", 1, 6],
+    ["ab cd", 3, 6],
+    ["a!", 3, 1],
+    ["hello world", 3, 2 * (5 + 4 + 3)],
+  ])("%p gives %i word ids and %i char ids", (text, wordIds, charIds) => {
+    const hasher = new TextHasher(config, undefined);
+    const ngrams = new IdBuffer(4);
+    const chars = new IdBuffer(4);
+    hasher.hash(text, ngrams, chars, undefined);
+    expect(ngrams.length).toBe(wordIds);
+    expect(chars.length).toBe(charIds);
+    expect([...ngrams.toArray(), ...chars.toArray()].every((id) => id >= 0 && id < config.buckets)).toBe(
+      true,
+    );
+  });
+
+  test("hashing ignores case and is stable", () => {
+    const hasher = new TextHasher(config, undefined);
+    const one = [new IdBuffer(), new IdBuffer()] as const;
+    const two = [new IdBuffer(), new IdBuffer()] as const;
+    hasher.hash("Binary Search", one[0], one[1], undefined);
+    hasher.hash("binary search", two[0], two[1], undefined);
+    expect(one[0].toArray()).toEqual(two[0].toArray());
+    expect(one[1].toArray()).toEqual(two[1].toArray());
+    expect(hashWord("the")).toBe(3020861980); // FNV-1a 32 of "the"
+  });
+
+  test.each([
+    ["the", 1],
+    ["cat", 2],
+    ["CAT", 2],
+    ["dog", 0],
+  ])("WordTable maps %p to row %i", (word, row) => {
+    expect(new WordTable(["the", "cat"]).get(hashWord(word))).toBe(row);
+  });
+});
+
+describe("countText", () => {
+  test.each<[string, Partial<TextCounts>]>([
+    ["What? Why?", { questions: 2, nonSpace: 9, upper: 2 }],
+    ["1. one\n2. two\n- three\nnot a list", { listItems: 3, newlines: 3, digits: 2 }],
+    ["```js\nx = 1;\n```", { fences: 2, newlines: 2, digits: 1 }],
+    ["$\\frac{a}{b} + \\alpha$", { latex: 2 }],
+    ["a+b=c", { math: 2, nonSpace: 5 }],
+  ])("%p", (text, expected) => {
+    const counts = emptyCounts();
+    countText(text, counts);
+    expect(counts).toMatchObject(expected);
+  });
+});
+
+describe("capText", () => {
+  test.each([
+    ["short", 10, "short"],
+    ["abcdefghij", 4, "abc\nj"],
+    ["abcdefghij", 0, ""],
+  ])("%p capped at %i", (text, limit, expected) => {
+    expect(capText(text, limit, 0.75)).toBe(expected);
+  });
+});
+
+const message = (role: ChatMessage["role"], content: ChatMessage["content"]): ChatMessage => ({
+  role,
+  content,
+});
+const request = (messages: ChatMessage[], extra: Partial<ClassifyInput> = {}): ClassifyInput => ({
+  messages,
+  tools: false,
+  images: false,
+  jsonMode: false,
+  ...extra,
+});
+
+describe("signals", () => {
+  const encoder = new RequestEncoder(new TextHasher(config, new WordTable(["hi", "there"])));
+  test.each<[string, ClassifyInput, Record<string, unknown>]>([
+    [
+      "greeting",
+      request([message("user", "hi there!")]),
+      {
+        estimatedTokens: 7,
+        turns: 1,
+        userTurns: 1,
+        systemChars: 0,
+        lastUserChars: 9,
+        questions: 0,
+        images: false,
+      },
+    ],
+    [
+      "system + multi-turn",
+      request([
+        message("system", "You are terse."),
+        message("user", "What is 2+2?"),
+        message("assistant", "4"),
+        message("user", "Why?"),
+      ]),
+      {
+        turns: 3,
+        userTurns: 2,
+        systemChars: 14,
+        lastUserChars: 4,
+        questions: 2,
+        estimatedTokens: estimateTokens(31, 4),
+      },
+    ],
+    [
+      "image part, tools and JSON mode",
+      request(
+        [
+          message("user", [
+            { type: "text", text: "Describe this" },
+            { type: "image_url", image_url: { url: "data:," } },
+          ]),
+        ],
+        { tools: true, jsonMode: true },
+      ),
+      { images: true, tools: true, jsonMode: true, lastUserChars: 13 },
+    ],
+    [
+      "code",
+      request([message("user", "```py\ndef f(x):\n    return x[0]\n```")]),
+      { codeFences: 2, codeTokenRatio: 0.5556, lastUserTokens: 18 }, // 10 code tokens (6 backticks, ( ) [ ]) of 18
+    ],
+  ])("%s", (_name, input, expected) => {
+    expect(encoder.encode(input).signals).toMatchObject(expected);
+  });
+
+  test("the encoded ids carry bias ids and GloVe rows of known words", () => {
+    const encoded = encoder.encode(request([message("user", "hi there!")]));
+    expect([...encoded.gloveConversation]).toEqual([0, 1, 2]);
+    expect([...encoded.gloveLastUser]).toEqual([0, 1, 2]);
+    expect(encoded.ngramIds.length).toBe(1 + 3 + 2);
+    expect(encoded.struct.length).toBeGreaterThan(10);
+  });
+
+  test("a 200,000-character prompt is sampled", () => {
+    const encoded = encoder.encode(request([message("user", "lorem ipsum ".repeat(16667))]));
+    expect(encoded.signals.sampled).toBe(true);
+    expect(encoded.signals.lastUserChars).toBe(200004);
+    expect(encoded.ngramIds.length).toBeLessThan(3000);
+  });
+});
