@@ -1,16 +1,18 @@
 // Provider kind -> adapter factory. Adding a provider: one folder plus one line here.
 
 import { anthropicFactory } from "./anthropic";
+import { geminiFactory } from "./gemini";
 import { mistralFactory } from "./mistral";
 import { openAIFactory } from "./openai";
 import { openAICompatibleFactory } from "./openai-compatible";
 import type { AdapterFactory, ProviderAdapter, ProviderConnection, ProviderKind } from "./types";
 
-export const ADAPTER_FACTORIES: Readonly<Partial<Record<ProviderKind, AdapterFactory>>> = {
+export const ADAPTER_FACTORIES: Readonly<Record<ProviderKind, AdapterFactory>> = {
   openai: openAIFactory,
   "openai-compatible": openAICompatibleFactory,
   mistral: mistralFactory,
   anthropic: anthropicFactory,
+  gemini: geminiFactory,
 };
 
 export const PROVIDER_KINDS = Object.keys(ADAPTER_FACTORIES) as ProviderKind[];

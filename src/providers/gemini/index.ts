@@ -1,0 +1,59 @@
+// Gemini API adapter (generateContent / streamGenerateContent?alt=sse): wiring of its conversions.
+
+import { HttpAdapter, type ProviderWire } from "../core/adapter";
+import type { AdapterFactory, CallOptions, ProviderConnection } from "../types";
+import { geminiError } from "./errors";
+import { toGeminiBody } from "./request";
+import { fromGeminiResponse } from "./response";
+import { GeminiStreamTranslator } from "./stream";
+
+export { geminiError, geminiErrorDetail } from "./errors";
+export { toGeminiBody, toGeminiContents } from "./request";
+export { fromGeminiResponse, toFinishReason, toTokenCounts } from "./response";
+export { toGeminiSchema } from "./schema";
+export { GeminiStreamTranslator } from "./stream";
+
+class GeminiWire implements ProviderWire {
+  private readonly base: string;
+
+  constructor(private readonly connection: ProviderConnection) {
+    this.base = `${connection.baseUrl.replace(/\/+$/, "")}/v1beta/models/`;
+  }
+
+  url(options: CallOptions, stream: boolean): string {
+    return stream
+      ? `${this.base}${options.upstreamModel}:streamGenerateContent?alt=sse`
+      : `${this.base}${options.upstreamModel}:generateContent`;
+  }
+
+  body(options: CallOptions): unknown {
+    return toGeminiBody(options);
+  }
+
+  response(json: unknown, options: CallOptions) {
+    return fromGeminiResponse(json, options.upstreamModel, this.connection.name);
+  }
+
+  translator(options: CallOptions) {
+    return new GeminiStreamTranslator(this.connection.name, this.connection.apiKey, options.upstreamModel);
+  }
+
+  error(status: number, headers: Headers, body: unknown) {
+    return geminiError({
+      provider: this.connection.name,
+      apiKey: this.connection.apiKey,
+      status,
+      headers,
+      body,
+    });
+  }
+}
+
+export const geminiFactory: AdapterFactory = (connection, fetchImpl) => {
+  const headers = {
+    "content-type": "application/json",
+    ...connection.headers,
+    "x-goog-api-key": connection.apiKey,
+  };
+  return new HttpAdapter(connection, fetchImpl, headers, new GeminiWire(connection));
+};

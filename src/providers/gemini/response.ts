@@ -1,0 +1,118 @@
+// Gemini GenerateContentResponse -> OpenAI chat.completion: parts, function calls, finishReason, usageMetadata.
+
+import type { TokenCounts } from "../../catalog/types";
+import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import { badResponse } from "../openai-compatible/response";
+import type { CompletionResult } from "../types";
+
+export interface GeminiPart {
+  text?: string;
+  thought?: boolean;
+  functionCall?: { name?: string; args?: unknown; id?: string };
+}
+
+export interface GeminiCandidate {
+  content?: { role?: string; parts?: GeminiPart[] };
+  finishReason?: string;
+  index?: number;
+}
+
+export interface UsageMetadata {
+  promptTokenCount?: number;
+  candidatesTokenCount?: number;
+  cachedContentTokenCount?: number;
+  thoughtsTokenCount?: number;
+  toolUsePromptTokenCount?: number;
+}
+
+export interface GeminiResponse {
+  candidates?: GeminiCandidate[];
+  usageMetadata?: UsageMetadata;
+  modelVersion?: string;
+  responseId?: string;
+  promptFeedback?: { blockReason?: string };
+}
+
+const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]);
+
+/** A response that called functions finishes with tool_calls whatever Gemini says (it says STOP). */
+export function toFinishReason(reason: string | undefined, calledTools: boolean): FinishReason | null {
+  if (reason === undefined) return null;
+  if (reason === "MAX_TOKENS") return "length";
+  if (FILTERED.has(reason)) return "content_filter";
+  return calledTools ? "tool_calls" : "stop";
+}
+
+/** Thinking tokens are billed as output, so they count as completion tokens. */
+export function toTokenCounts(usage: UsageMetadata | undefined): TokenCounts {
+  return {
+    prompt: (usage?.promptTokenCount ?? 0) + (usage?.toolUsePromptTokenCount ?? 0),
+    cached: usage?.cachedContentTokenCount ?? 0,
+    completion: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+  };
+}
+
+export function toOpenAIUsage(usage: UsageMetadata | undefined): Usage {
+  const tokens = toTokenCounts(usage);
+  return {
+    prompt_tokens: tokens.prompt,
+    completion_tokens: tokens.completion,
+    total_tokens: tokens.prompt + tokens.completion,
+    prompt_tokens_details: { cached_tokens: tokens.cached },
+    completion_tokens_details: { reasoning_tokens: usage?.thoughtsTokenCount ?? 0 },
+  };
+}
+
+/** Gemini gives calls no id: ids are made from the response id and the call's position, unique per response. */
+export function toolCallId(responseId: string | undefined, index: number): string {
+  return responseId ? `call_${responseId}_${index}` : `call_${index}`;
+}
+
+export function toToolCall(call: NonNullable<GeminiPart["functionCall"]>, id: string): ToolCall {
+  return {
+    id,
+    type: "function",
+    function: { name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}) },
+  };
+}
+
+export function fromGeminiResponse(json: unknown, model: string, provider: string): CompletionResult {
+  const response = json as GeminiResponse;
+  if (typeof response !== "object" || response === null) throw badResponse(provider, "not an object");
+  const candidate = response.candidates?.[0];
+  let text: string | null = null;
+  const toolCalls: ToolCall[] = [];
+  for (const part of candidate?.content?.parts ?? []) {
+    if (part.functionCall !== undefined) {
+      toolCalls.push(toToolCall(part.functionCall, toolCallId(response.responseId, toolCalls.length)));
+    } else if (typeof part.text === "string" && part.thought !== true) {
+      text = (text ?? "") + part.text;
+    }
+  }
+  // No candidate at all means the prompt itself was blocked.
+  const finish =
+    candidate === undefined
+      ? response.promptFeedback?.blockReason !== undefined
+        ? "content_filter"
+        : "stop"
+      : (toFinishReason(candidate.finishReason, toolCalls.length > 0) ?? "stop");
+  const body: ChatCompletion = {
+    id: response.responseId ?? "",
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: response.modelVersion ?? model,
+    choices: [
+      {
+        index: 0,
+        message:
+          toolCalls.length > 0
+            ? { role: "assistant", content: text, refusal: null, tool_calls: toolCalls }
+            : { role: "assistant", content: text, refusal: null },
+        finish_reason: finish,
+        logprobs: null,
+      },
+    ],
+    usage: toOpenAIUsage(response.usageMetadata),
+  };
+  return { body, tokens: toTokenCounts(response.usageMetadata) };
+}
