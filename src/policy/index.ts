@@ -1,0 +1,35 @@
+// The policy engine's public surface: the input/output contract, the engine, the built-in policy and tooling helpers.
+
+export { blendedPrice, builtinDecide, fitsNeeds, type PolicyNeeds, requestNeeds } from "./builtin";
+export {
+  decisionError,
+  isPolicyInput,
+  type PolicyBudget,
+  PolicyBudgetSchema,
+  type PolicyCandidate,
+  PolicyCandidateSchema,
+  type PolicyClassification,
+  type PolicyDecision,
+  PolicyDecisionSchema,
+  type PolicyInput,
+  PolicyInputSchema,
+  type PolicyKey,
+  type PolicyOutcome,
+  type PolicyReject,
+  type PolicyRequest,
+  type PolicyRoute,
+  policyInputErrors,
+  spendexHeaders,
+  toPolicyCandidate,
+  toPolicyClassification,
+} from "./contract";
+export { resolveCandidate } from "./decision";
+export {
+  createPolicyEngine,
+  type PolicyEngine,
+  type PolicyEngineOptions,
+  type PolicyErrorEvent,
+} from "./engine";
+export { policyRevision } from "./loader";
+export { mergeInput, sampleBudget, sampleCandidates, sampleInput, sampleInputs } from "./samples";
+export { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox";

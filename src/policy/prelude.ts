@@ -1,0 +1,145 @@
+// The JavaScript evaluated inside each policy context before the policy: pins Date, removes Math.random,
+// freezes the whole realm, and returns the functions the host calls (bind, describe).
+
+/**
+ * Why each part exists (see docs/decisions/0002-policy-sandbox.md):
+ * - the policy's top level runs inside a factory called once per decision, so its `let`s and closures
+ *   start fresh every time; the realm (globalThis, every builtin, hidden intrinsics) is deep-frozen
+ *   before any policy code runs, so nothing can carry state from one decision to the next;
+ * - `Date` reads the decision's `now`, `Math.random` throws: a decision is a pure function of its input;
+ * - one JSON string crosses in and one crosses out, which is far cheaper than building handles.
+ */
+export const PRELUDE_SOURCE = `(() => {
+  "use strict";
+  const G = globalThis;
+  const { freeze, getPrototypeOf, getOwnPropertyDescriptor, defineProperty } = Object;
+  const ownKeys = Reflect.ownKeys;
+  const isArray = Array.isArray;
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const FunctionPrototype = Function.prototype;
+  const OriginalDate = Date;
+  const dateParse = Date.parse;
+  let now = 0;
+
+  function PinnedDate(...args) {
+    if (new.target === undefined) return new OriginalDate(now).toString();
+    return args.length === 0 ? new OriginalDate(now) : new OriginalDate(...args);
+  }
+  defineProperty(PinnedDate, "name", { value: "Date" });
+  PinnedDate.prototype = OriginalDate.prototype;
+  PinnedDate.now = function now_() { return now; };
+  PinnedDate.parse = OriginalDate.parse;
+  PinnedDate.UTC = OriginalDate.UTC;
+  defineProperty(OriginalDate.prototype, "constructor", { value: PinnedDate, writable: true, configurable: true });
+  G.Date = PinnedDate;
+  Math.random = function random() {
+    throw new Error("Math.random is disabled: a policy must be a pure function of its input (hash request.user instead)");
+  };
+  // Finalizers and weak references would run or observe work outside a decision.
+  delete G.FinalizationRegistry;
+  delete G.WeakRef;
+
+  const roots = [G];
+  const grab = (make) => { try { roots.push(make()); } catch { /* intrinsic absent in this build */ } };
+  grab(() => getPrototypeOf(function* () {}));
+  grab(() => getPrototypeOf(async function () {}));
+  grab(() => getPrototypeOf(async function* () {}));
+  grab(() => getPrototypeOf((function* () {})()));
+  grab(() => getPrototypeOf((async function* () {})()));
+  grab(() => getPrototypeOf([][Symbol.iterator]()));
+  grab(() => getPrototypeOf(new Map()[Symbol.iterator]()));
+  grab(() => getPrototypeOf(new Set()[Symbol.iterator]()));
+  grab(() => getPrototypeOf(""[Symbol.iterator]()));
+  grab(() => getPrototypeOf("".matchAll(/a/g)));
+  grab(() => getPrototypeOf([].values().map((x) => x)));
+  grab(() => getPrototypeOf(Iterator.from({ next() { return { done: true }; } })));
+  grab(() => getOwnPropertyDescriptor(FunctionPrototype, "caller").get);
+  const seen = new Set();
+  while (roots.length > 0) {
+    const value = roots.pop();
+    if (value === null || (typeof value !== "object" && typeof value !== "function") || seen.has(value)) continue;
+    seen.add(value);
+    freeze(value);
+    for (const key of ownKeys(value)) {
+      const descriptor = getOwnPropertyDescriptor(value, key);
+      if (descriptor === undefined) continue;
+      if ("value" in descriptor) roots.push(descriptor.value);
+      else roots.push(descriptor.get, descriptor.set);
+    }
+    roots.push(getPrototypeOf(value));
+  }
+
+  function freezeInput(value) {
+    if (typeof value !== "object" || value === null) return value;
+    if (isArray(value)) for (let i = 0; i < value.length; i++) freezeInput(value[i]);
+    else for (const key in value) freezeInput(value[key]);
+    return freeze(value);
+  }
+
+  // A generic walk costs ~20 us per decision in the interpreter; the input's shape is known (PolicyInputSchema,
+  // which is strict), so freeze its nested objects by name. A test checks every object arrives frozen.
+  function freezeRest(input) {
+    const { request, classification, key, budgets } = input;
+    if (request !== null && typeof request === "object") {
+      freeze(request.metadata);
+      freeze(request.headers);
+      freeze(request.tool_choice);
+      freeze(request);
+    }
+    if (classification !== null && typeof classification === "object") {
+      freeze(classification.scores);
+      freeze(classification.signals);
+      freeze(classification);
+    }
+    freeze(key);
+    if (isArray(budgets)) for (let i = 0; i < budgets.length; i++) freeze(budgets[i]);
+    freeze(budgets);
+  }
+
+  // Candidates change only when health or the catalog does: the host resends them only then, and the
+  // parsed array is deep-frozen, so sharing it between decisions shares nothing a policy can change.
+  let candidates = [];
+
+  function bind(factory) {
+    if (typeof factory() !== "function") throw new TypeError("the policy must define function route(input)");
+    return function call(json, candidatesJson) {
+      if (candidatesJson !== "") candidates = freezeInput(parse(candidatesJson));
+      const input = parse(json);
+      freezeRest(input);
+      input.candidates = candidates;
+      freeze(input);
+      now = dateParse(input.now);
+      const route = factory();
+      const answer = route(input);
+      const text = stringify(answer);
+      if (text === undefined) throw new TypeError("route() must return an object, got " + typeof answer);
+      return text;
+    };
+  }
+
+  function describe(error) {
+    try {
+      if (error instanceof Error) {
+        return stringify({ name: String(error.name), message: String(error.message), stack: String(error.stack ?? "") });
+      }
+      return stringify({ name: "Thrown", message: typeof error === "string" ? error : stringify(error) ?? typeof error, stack: "" });
+    } catch {
+      return stringify({ name: "Error", message: "an error that cannot be printed", stack: "" });
+    }
+  }
+
+  return { bind, describe };
+})()`;
+
+/**
+ * Wraps a policy so that its top level becomes the body of a factory: `route` and every top-level binding
+ * are created afresh on each call. The prefix has no newline, so line numbers in errors match the file.
+ */
+export function wrapPolicySource(source: string): string {
+  return `${WRAP_PREFIX}${source}\n;return typeof route === "function" ? route : undefined; })`;
+}
+
+const WRAP_PREFIX = '(function () { "use strict"; ';
+/** Columns on line 1 of a wrapped policy are off by the prefix; error locations subtract it. */
+export const WRAP_PREFIX_LENGTH = WRAP_PREFIX.length;
