@@ -3,9 +3,13 @@
 
 import { Catalog } from "./catalog";
 import type { Settings } from "./config";
-import { type AlertSender, type AutoRouter, BudgetGuard, createGateway, type Gateway, webhookAlerts } from "./gateway";
+import type { Classifier } from "./classify";
+import { type AlertSender, BudgetGuard, createGateway, type Gateway, webhookAlerts } from "./gateway";
+import { Breakers } from "./gateway/breaker";
+import { LatencyTracker } from "./gateway/latency";
 import { type App, createApp } from "./http";
 import { createAdapter, type ProviderAdapter } from "./providers";
+import { loadRouting, type Routing } from "./routing";
 import { openStore, type Store } from "./store";
 
 export interface Server {
@@ -14,6 +18,7 @@ export interface Server {
   store: Store;
   catalog: Catalog;
   budgets: BudgetGuard;
+  routing: Routing | undefined;
   alerts: AlertSender | undefined;
   close(): Promise<void>;
 }
@@ -21,12 +26,17 @@ export interface Server {
 export interface BuildOptions {
   fetch?: typeof fetch;
   store?: Store;
-  auto?: AutoRouter;
-  /** Extra readiness facts (policies compiled, classifier loaded). */
-  readiness?: () => Record<string, unknown>;
+  /** A classifier to use instead of the shipped ONNX model (tests). */
+  classifier?: Classifier;
+  /** Load the classifier and policies for `auto` (default true); `watch` hot-reloads policy files. */
+  routing?: boolean;
+  watch?: boolean;
+  /** Where relative paths of the config (models/, policies/) resolve; default the working directory. */
+  root?: string;
+  log?: (line: string) => void;
 }
 
-export function buildServer(settings: Settings, options: BuildOptions = {}): Server {
+export async function buildServer(settings: Settings, options: BuildOptions = {}): Promise<Server> {
   const store =
     options.store ?? openStore({ url: settings.databaseUrl, log: settings.log });
   const catalog = new Catalog(settings.models);
@@ -38,20 +48,38 @@ export function buildServer(settings: Settings, options: BuildOptions = {}): Ser
   for (const budget of settings.budgets) store.budgets.set({ ...budget });
   const alerts = settings.webhookUrl ? webhookAlerts({ url: settings.webhookUrl, fetch: options.fetch ?? fetch }) : undefined;
   const budgets = new BudgetGuard(store.budgets, alerts ? { onAlert: (alert) => alerts.send(alert) } : {});
+  const breakers = new Breakers(settings.breaker);
+  const latency = new LatencyTracker();
+  const routing: Routing | undefined =
+    options.routing === false
+      ? undefined
+      : await loadRouting({
+          settings,
+          catalog,
+          breakers,
+          latency,
+          ...(options.root ? { root: options.root } : {}),
+          ...(options.watch ? { watch: true } : {}),
+          ...(options.log ? { log: options.log } : {}),
+          ...(options.classifier ? { classifier: options.classifier } : {}),
+        });
+  const auto = routing?.auto;
   const gateway = createGateway({
     settings,
     catalog,
     store,
     adapters,
     budgets,
-    ...(options.auto ? { auto: options.auto } : {}),
+    breakers,
+    latency,
+    ...(auto ? { auto } : {}),
   });
   const app = createApp({
     gateway,
     catalog,
     readiness: () => {
       const storeOk = store.ping();
-      const extra = options.readiness?.() ?? {};
+      const extra = routing?.readiness() ?? {};
       return {
         ok: storeOk && catalog.all().length > 0,
         store: storeOk ? "ok" : "unreachable",
@@ -69,8 +97,10 @@ export function buildServer(settings: Settings, options: BuildOptions = {}): Ser
     catalog,
     budgets,
     alerts,
+    routing,
     async close() {
       budgets.flushReserved();
+      await routing?.close();
       await alerts?.drain();
       await store.close();
     },

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = buildServer(settings);
+  const server = await buildServer(settings, { watch: true, log: (line) => console.log(`spendex: ${line}`) });
   server.app.listen({ port: settings.port, hostname: settings.host });
   const providers = [...server.gateway.connected].join(", ") || "none (set OPENAI_API_KEY, ...)";
   console.log(`spendex listening on http://${settings.host}:${server.app.server?.port} — providers: ${providers}`);

@@ -1,6 +1,6 @@
 // The pipeline of one chat completion: authenticate → parse → classify → decide → dispatch → stream → record.
 
-import type { Catalog, CatalogModel } from "../catalog";
+import { type Catalog, type CatalogModel, fits } from "../catalog";
 import type { Settings } from "../config";
 import { SpendexError, toErrorBody } from "../errors";
 import type { ChatCompletionChunk } from "../openai/types";
@@ -82,16 +82,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (chat.model === "auto") {
         if (!deps.auto) throw autoNotConfigured();
         context.pinned = false;
-        chosen = await deps.auto.route(context, traits, constraints, request.headers);
+        const picked = await deps.auto.route(context, traits, constraints, request.headers);
+        // A policy may pick a model that cannot carry this request (no vision, too small a window): drop it.
+        chosen = picked.filter((model) => fits(model, traits.needs));
+        if (chosen.length === 0) {
+          const tier = context.tier ?? "medium";
+          chosen = catalog.inTier(tier, constraints.providers, traits.needs).slice(0, 1);
+          if (context.policy && picked.length > 0) {
+            context.policy.error = `${picked.map((m) => m.id).join(", ")} cannot serve this request; used ${chosen[0]?.id ?? "none"}`;
+          }
+        }
       } else {
         chosen = timed(context, "decide", () => [
           resolvePinned(catalog, chat.model, constraints, connected, settings.disconnected),
         ]);
       }
       const first = chosen[0];
-      if (!first) throw autoNotConfigured();
+      if (!first) throw noCandidate();
       context.tier ??= first.tier;
-      context.candidates = failoverCandidates(catalog, chosen, context.tier, traits.needs, constraints);
+      // Failover stays in the tier of the model actually chosen (a policy may have moved up or down a tier).
+      context.candidates = failoverCandidates(catalog, chosen, first.tier, traits.needs, constraints);
       if (deps.budgets && context.budgets.length > 0) {
         const maxTokens = chat.max_completion_tokens ?? chat.max_tokens ?? undefined;
         const worst = worstCaseUsd(context.candidates.slice(0, settings.retry.maxCandidates), traits.estimatedPromptTokens, maxTokens);
@@ -204,6 +214,14 @@ function forwarded(headers: Headers, prefixes: readonly string[]): Record<string
     }
   });
   return out;
+}
+
+function noCandidate(): SpendexError {
+  return new SpendexError({
+    type: "service_unavailable",
+    code: "provider_unavailable",
+    message: "No connected model can serve this request under its constraints (providers, tools, vision, context).",
+  });
 }
 
 function autoNotConfigured(): SpendexError {

@@ -41,7 +41,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     { DATABASE_URL: "sqlite::memory:", ...env },
   );
   const store = openStore({ url: "sqlite::memory:", log: { batchSize: 1000, flushIntervalMs: 5 } });
-  const server = buildServer(settings, { store, ...options.build });
+  const server = await buildServer(settings, { store, routing: false, ...options.build });
   const key = store.keys.create({ name: "test", env: "test" }).key;
   let listening: ReturnType<Server["app"]["listen"]> | undefined;
   return {
