@@ -38,6 +38,7 @@ class SsePump {
   private controller!: ReadableStreamDefaultController<ChatCompletionChunk>;
   private pushed = 0;
   private done = false;
+  private errored = false;
 
   constructor(
     body: ReadableStream<Uint8Array>,
@@ -45,6 +46,7 @@ class SsePump {
     private readonly translator: StreamTranslator,
   ) {
     this.reader = body.getReader();
+    call.watcher = this;
     this.parser = createParser({ onEvent: (message) => this.onEvent(message) });
   }
 
@@ -54,6 +56,7 @@ class SsePump {
   }
 
   enqueue(chunk: ChatCompletionChunk): void {
+    if (this.errored) return;
     this.pushed++;
     this.controller.enqueue(chunk);
   }
@@ -91,7 +94,7 @@ class SsePump {
         return;
       }
     }
-    if (this.done) this.close();
+    if (this.done && !this.errored) this.close();
   }
 
   private tryEnd(): boolean {
@@ -126,9 +129,15 @@ class SsePump {
   }
 
   private fail(error: unknown): void {
+    if (this.errored) return;
+    this.errored = true;
     this.done = true;
     this.call.abort(error);
     this.controller.error(error);
+  }
+
+  clientAborted(reason: unknown): void {
+    if (!this.done) this.fail(reason);
   }
 
   cancel(reason: unknown): void {

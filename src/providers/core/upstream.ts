@@ -34,6 +34,8 @@ export class UpstreamCall {
   /** True while a body read is pending: the idle timer only fires then. */
   reading = false;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Told at once when the client goes away, so a stream drops what it has queued instead of serving it. */
+  watcher: { clientAborted(reason: unknown): void } | undefined;
   private failure: TransportFailure | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private finished = false;
@@ -68,7 +70,9 @@ export class UpstreamCall {
 
   /** The client's signal fired. */
   handleEvent(): void {
-    this.controller.abort(this.clientSignal.reason);
+    const reason = this.clientSignal.reason;
+    this.controller.abort(reason);
+    this.watcher?.clientAborted(reason);
   }
 
   fail(failure: TransportFailure): void {

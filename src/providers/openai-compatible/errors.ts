@@ -17,7 +17,10 @@ export function openAIErrorDetail(body: unknown): UpstreamErrorDetail {
   const root = asObject(body);
   if (root === undefined) return {};
   const error = asObject(root.error) ?? root;
-  const detail = Array.isArray(root.detail) ? asObject(root.detail[0]) : undefined;
+  // Mistral wraps its validation errors: { object: "error", message: { detail: [...] }, type, code }.
+  const wrapped = asObject(error.message);
+  const details = wrapped?.detail ?? root.detail;
+  const detail = Array.isArray(details) ? asObject(details[0]) : undefined;
   const message =
     asString(error.message) ?? asString(root.error) ?? asString(detail?.msg) ?? asString(root.detail);
   const code = asString(error.code);
