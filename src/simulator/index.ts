@@ -3,6 +3,7 @@
 import { handleAnthropic } from "./anthropic";
 import { Exchange, type ExchangeHooks } from "./exchange";
 import { FaultBook } from "./faults";
+import { handleGemini } from "./gemini";
 import { handleOpenAI } from "./openai";
 import { NO_PACE, resolvePace } from "./pace";
 import type { Fault, Pace, SimulatorHandle, SimulatorOptions, SimulatorRecord } from "./types";
@@ -53,6 +54,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           return handleOpenAI(exchange, requireKey);
         case "anthropic":
           return handleAnthropic(exchange, requireKey);
+        case "gemini": {
+          // Without alt=sse, streamGenerateContent answers one JSON array of chunks, as Google's API does.
+          const mode = !route.stream ? "json" : url.searchParams.get("alt") === "sse" ? "sse" : "array";
+          return handleGemini(exchange, route.model ?? "", mode, requireKey);
+        }
         default:
           return notFound(request.method, url.pathname);
       }

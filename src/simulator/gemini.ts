@@ -1,0 +1,249 @@
+// Google Gemini wire format: models/{m}:generateContent and :streamGenerateContent (?alt=sse or a JSON array).
+
+import type { Dialect, Exchange, Frame } from "./exchange";
+import { readJson } from "./openai";
+import {
+  type Conversation,
+  estimateTokens,
+  type JsonSchema,
+  nextId,
+  type Plan,
+  planAnswer,
+  splitWords,
+  type ToolSpec,
+} from "./reply";
+
+const STATUS_NAMES: Record<number, [string, string]> = {
+  400: ["INVALID_ARGUMENT", "Request contains an invalid argument."],
+  401: ["UNAUTHENTICATED", "API key not valid. Please pass a valid API key."],
+  403: ["PERMISSION_DENIED", "The caller does not have permission."],
+  404: ["NOT_FOUND", "Requested entity was not found."],
+  429: ["RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."],
+  500: [
+    "INTERNAL",
+    "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+  ],
+  503: ["UNAVAILABLE", "The model is overloaded. Please try again later."],
+  504: ["DEADLINE_EXCEEDED", "The request timed out. Please try again."],
+};
+
+/** Thoughts a thinking model reports (billed as output), unless the request turns thinking off. */
+const THOUGHTS_TOKENS = 24;
+
+function errorObject(status: number, message?: string) {
+  const [name, text] = STATUS_NAMES[status] ?? [
+    status >= 500 ? "UNAVAILABLE" : "FAILED_PRECONDITION",
+    "Error.",
+  ];
+  return { code: status, message: message ?? text, status: name };
+}
+
+export const geminiDialect: Dialect = {
+  errorBody: (status, message) => JSON.stringify({ error: errorObject(status, message) }),
+  streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\r\n\r\n`,
+};
+
+interface Part {
+  text?: string;
+  thought?: boolean;
+  functionCall?: { name?: string; args?: unknown };
+  functionResponse?: { name?: string; response?: unknown };
+}
+interface Content {
+  role?: string;
+  parts?: Part[];
+}
+interface GenerateRequest {
+  contents: Content[];
+  systemInstruction?: Content | string;
+  tools?: Array<{
+    functionDeclarations?: Array<{
+      name?: string;
+      parameters?: JsonSchema;
+      parametersJsonSchema?: JsonSchema;
+    }>;
+  }>;
+  toolConfig?: { functionCallingConfig?: { mode?: string; allowedFunctionNames?: string[] } };
+  generationConfig?: {
+    maxOutputTokens?: number;
+    stopSequences?: string[];
+    responseMimeType?: string;
+    responseSchema?: JsonSchema;
+    responseJsonSchema?: JsonSchema;
+    thinkingConfig?: { thinkingBudget?: number };
+  };
+}
+
+export async function handleGemini(
+  exchange: Exchange,
+  model: string,
+  mode: "json" | "sse" | "array",
+  requireKey: string | undefined,
+): Promise<Response> {
+  const url = new URL(exchange.request.url);
+  const key = exchange.request.headers.get("x-goog-api-key") ?? url.searchParams.get("key");
+  if (requireKey !== undefined && key !== requireKey) return exchange.error(geminiDialect, 401);
+  const body = await readJson(exchange.request);
+  exchange.record.body = body;
+  exchange.record.stream = mode !== "json";
+  const invalid = validate(body);
+  if (invalid) return exchange.error(geminiDialect, 400, invalid);
+  const request = body as GenerateRequest;
+  const fault = exchange.takeFault(model);
+  const early = await exchange.preempt(geminiDialect, fault);
+  if (early) return early;
+  const plan = planAnswer(toConversation(request), exchange.controls());
+  const thoughts = thoughtsTokens(model, request);
+  const responseId = nextId();
+  if (mode === "json") {
+    return exchange.json(geminiDialect, JSON.stringify(response(plan, thoughts, model, responseId)), fault);
+  }
+  const chunks = streamChunks(plan, thoughts, model, responseId);
+  if (mode === "array") return exchange.json(geminiDialect, JSON.stringify(chunks), fault);
+  const frames: Frame[] = chunks.map((chunk, index) => ({
+    data: `data: ${JSON.stringify(chunk)}\r\n\r\n`,
+    // Every chunk carries content; the last one also the finish reason, so it is the tail a fault may spare.
+    content: index < chunks.length - 1 || chunks.length === 1,
+  }));
+  return exchange.stream(geminiDialect, frames, fault);
+}
+
+function validate(body: unknown): string | undefined {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return "Invalid JSON payload received.";
+  const contents = (body as { contents?: unknown }).contents;
+  if (!Array.isArray(contents) || contents.length === 0)
+    return "* GenerateContentRequest.contents: contents is not specified";
+  return undefined;
+}
+
+function partsText(parts: Part[] | undefined): string {
+  let text = "";
+  for (const part of parts ?? []) if (typeof part.text === "string" && !part.thought) text += part.text;
+  return text;
+}
+
+function toConversation(request: GenerateRequest): Conversation {
+  const system = request.systemInstruction;
+  let promptChars = typeof system === "string" ? system.length : partsText(system?.parts).length;
+  let lastUser = "";
+  for (const content of request.contents) {
+    const text = partsText(content.parts);
+    promptChars += text.length;
+    for (const part of content.parts ?? []) {
+      if (part.functionCall) promptChars += JSON.stringify(part.functionCall.args ?? {}).length;
+      if (part.functionResponse) promptChars += JSON.stringify(part.functionResponse.response ?? {}).length;
+    }
+    if (content.role !== "model" && text !== "") lastUser = text;
+  }
+  const last = request.contents[request.contents.length - 1];
+  const results = (last?.parts ?? []).filter((part) => part.functionResponse);
+  const isUser = last !== undefined && last.role !== "model";
+  const tools: ToolSpec[] = [];
+  for (const tool of request.tools ?? []) {
+    for (const declaration of tool.functionDeclarations ?? []) {
+      if (typeof declaration.name !== "string") continue;
+      const parameters = declaration.parametersJsonSchema ?? declaration.parameters;
+      tools.push(parameters ? { name: declaration.name, parameters } : { name: declaration.name });
+    }
+  }
+  const config = request.generationConfig ?? {};
+  const conversation: Conversation = {
+    lastTurn: isUser && results.length > 0 ? "tool" : isUser ? "user" : "other",
+    lastText:
+      isUser && results.length > 0
+        ? results.map((part) => JSON.stringify(part.functionResponse?.response ?? {})).join(" ")
+        : lastUser,
+    promptChars,
+    tools,
+    toolChoice: toolChoice(request.toolConfig?.functionCallingConfig),
+    stop: Array.isArray(config.stopSequences) ? config.stopSequences : [],
+  };
+  if (typeof config.maxOutputTokens === "number") conversation.maxTokens = config.maxOutputTokens;
+  if (config.responseMimeType === "application/json") {
+    const schema = config.responseJsonSchema ?? config.responseSchema;
+    conversation.json = schema ? { schema } : {};
+  }
+  return conversation;
+}
+
+function toolChoice(
+  config: { mode?: string; allowedFunctionNames?: string[] } | undefined,
+): Conversation["toolChoice"] {
+  const mode = config?.mode?.toUpperCase();
+  if (mode === "NONE") return "none";
+  if (mode === "ANY" || mode === "VALIDATED") {
+    const names = config?.allowedFunctionNames ?? [];
+    return names.length === 1 && names[0] ? { name: names[0] } : "any";
+  }
+  return "auto";
+}
+
+function thoughtsTokens(model: string, request: GenerateRequest): number {
+  const budget = request.generationConfig?.thinkingConfig?.thinkingBudget;
+  if (budget === 0) return 0;
+  if (typeof budget === "number" && budget > 0) return Math.min(budget, THOUGHTS_TOKENS);
+  return model.includes("pro") ? THOUGHTS_TOKENS : 0;
+}
+
+function finishReason(plan: Plan): string {
+  if (plan.answer.kind === "text" && plan.answer.finish === "length") return "MAX_TOKENS";
+  if (plan.answer.kind === "text" && plan.answer.finish === "content_filter") return "SAFETY";
+  return "STOP";
+}
+
+/** Usage as Gemini counts it: cached tokens are part of the prompt count; thoughts are outside candidates. */
+function usage(plan: Plan, thoughts: number, candidates: number) {
+  const prompt = plan.tokens.prompt;
+  const metadata: Record<string, unknown> = {
+    promptTokenCount: prompt,
+    candidatesTokenCount: candidates,
+    totalTokenCount: prompt + candidates + thoughts,
+    promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }],
+  };
+  if (plan.tokens.cached > 0) {
+    metadata.cachedContentTokenCount = plan.tokens.cached;
+    metadata.cacheTokensDetails = [{ modality: "TEXT", tokenCount: plan.tokens.cached }];
+  }
+  if (thoughts > 0) metadata.thoughtsTokenCount = thoughts;
+  return metadata;
+}
+
+function parts(plan: Plan): Part[] {
+  const answer = plan.answer;
+  if (answer.kind === "tools") {
+    return answer.calls.map((call) => ({ functionCall: { name: call.name, args: call.input } }));
+  }
+  return [{ text: answer.text }];
+}
+
+function response(plan: Plan, thoughts: number, model: string, responseId: string) {
+  return {
+    candidates: [
+      { content: { parts: parts(plan), role: "model" }, finishReason: finishReason(plan), index: 0 },
+    ],
+    usageMetadata: usage(plan, thoughts, plan.tokens.completion),
+    modelVersion: model,
+    responseId,
+  };
+}
+
+/** Stream chunks: text a few words at a time with running usage; function calls whole, in one chunk. */
+function streamChunks(plan: Plan, thoughts: number, model: string, responseId: string) {
+  const answer = plan.answer;
+  const pieces: Part[][] =
+    answer.kind === "tools" ? [parts(plan)] : splitWords(answer.text).map((text) => [{ text }]);
+  let chars = 0;
+  return pieces.map((piece, index) => {
+    chars += partsText(piece).length;
+    const last = index === pieces.length - 1;
+    const candidate: Record<string, unknown> = { content: { parts: piece, role: "model" }, index: 0 };
+    if (last) candidate.finishReason = finishReason(plan);
+    const candidates = last ? plan.tokens.completion : chars === 0 ? 0 : estimateTokens(chars);
+    return {
+      candidates: [candidate],
+      usageMetadata: usage(plan, thoughts, candidates),
+      modelVersion: model,
+      responseId,
+    };
+  });
+}
