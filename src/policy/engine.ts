@@ -109,6 +109,18 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     for (const entry of live.values()) runnable(entry);
   }
 
+  // Serialising the candidates is most of the host's share of a decision, and they rarely change: compare
+  // with the last list (a structural compare, so a caller mutating its array in place is still seen).
+  let lastCandidates: unknown;
+  let lastCandidatesJson = "";
+  function candidatesJson(candidates: PolicyInput["candidates"]): string {
+    if (!sameJson(candidates, lastCandidates)) {
+      lastCandidatesJson = JSON.stringify(candidates);
+      lastCandidates = JSON.parse(lastCandidatesJson);
+    }
+    return lastCandidatesJson;
+  }
+
   /** The built-in's answer in place of the policy's; every failure is reported. */
   function fallback(
     input: PolicyInput,
@@ -137,7 +149,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     if (compiled === undefined)
       return fallback(input, name, revision, "the sandbox could not load the policy", start);
     const { candidates, ...rest } = input;
-    const result = compiled.call(JSON.stringify(rest), JSON.stringify(candidates));
+    const result = compiled.call(JSON.stringify(rest), candidatesJson(candidates));
     if (!result.ok) {
       const outcome = fallback(input, name, revision, result.message, start);
       maybeReplaceModule();
@@ -182,6 +194,26 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       host.close();
     },
   };
+}
+
+/** Deep equality of JSON values. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let index = 0; index < a.length; index++) if (!sameJson(a[index], b[index])) return false;
+    return true;
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in left) {
+    if (!sameJson(left[key], right[key])) return false;
+    count++;
+  }
+  for (const _ in right) count--;
+  return count === 0;
 }
 
 function since(start: number): number {

@@ -2,6 +2,14 @@
 
 export { blendedPrice, builtinDecide, fitsNeeds, type PolicyNeeds, requestNeeds } from "./builtin";
 export {
+  type CaseResult,
+  listCaseFiles,
+  type PolicyCase,
+  partialMismatch,
+  runCaseFile,
+  runCases,
+} from "./cases";
+export {
   decisionError,
   isPolicyInput,
   type PolicyBudget,
