@@ -21,6 +21,8 @@ export const NO_NEEDS: Needs = { tools: false, vision: false, jsonSchema: false,
 export class Catalog {
   private readonly byId = new Map<string, CatalogModel>();
   private readonly byName = new Map<string, CatalogModel>();
+  /** Models of each tier, cheapest first: computed once, since failover asks on every request. */
+  private tiers: Map<Tier, CatalogModel[]> | undefined;
 
   constructor(models: readonly CatalogModel[] = BUILTIN_MODELS) {
     for (const model of models) this.add(model);
@@ -28,6 +30,7 @@ export class Catalog {
 
   /** Adds or replaces a model (config overrides go through here). */
   add(model: CatalogModel): void {
+    this.tiers = undefined;
     const previous = this.byId.get(model.id);
     if (previous && this.byName.get(previous.name) === previous) this.byName.delete(previous.name);
     this.byId.set(model.id, model);
@@ -50,9 +53,18 @@ export class Catalog {
 
   /** Models of a tier, cheapest first (blended 3:1 input:output price), restricted to the given providers. */
   inTier(tier: Tier, providers: ReadonlySet<string>, needs: Needs = NO_NEEDS): CatalogModel[] {
-    return this.all()
-      .filter((model) => model.tier === tier && providers.has(model.provider) && fits(model, needs))
-      .sort((a, b) => blendedPrice(a.prices) - blendedPrice(b.prices) || a.id.localeCompare(b.id));
+    if (!this.tiers) {
+      const sorted = this.all().sort(
+        (a, b) => blendedPrice(a.prices) - blendedPrice(b.prices) || a.id.localeCompare(b.id),
+      );
+      this.tiers = new Map();
+      for (const model of sorted) {
+        const list = this.tiers.get(model.tier) ?? [];
+        list.push(model);
+        this.tiers.set(model.tier, list);
+      }
+    }
+    return (this.tiers.get(tier) ?? []).filter((model) => providers.has(model.provider) && fits(model, needs));
   }
 }
 

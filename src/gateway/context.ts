@@ -100,7 +100,7 @@ export function serverTiming(context: RequestContext): string {
   for (const stage of STAGES) {
     const ms = context.stages[stage];
     if (ms === undefined) continue;
-    out += `${out ? ", " : ""}${stage};dur=${ms.toFixed(3)}`;
+    out += `${out ? ", " : ""}${stage};dur=${Math.round(ms * 1000) / 1000}`;
   }
   return out;
 }

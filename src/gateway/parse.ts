@@ -8,13 +8,14 @@ import type { ChatMessage, ChatRequest } from "../openai/types";
 export async function readBody(request: Request, limitBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
-  if (!request.body) throw invalidRequest("The request body is empty; send a JSON chat completion request.");
+  // With a length, read the text at once: touching `request.body` would allocate a stream for nothing.
   if (!Number.isNaN(declared)) {
     const text = await request.text();
     if (text.length > limitBytes) throw tooLarge(limitBytes);
     return text;
   }
   // No content-length (chunked upload): read with a running cap so a huge body cannot fill memory.
+  if (!request.body) return "";
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;

@@ -43,7 +43,7 @@ export function openStore(options: StoreOptions): Store {
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
-  const log = new RequestLog(db, { batchSize: 256, flushIntervalMs: 50, ...options.log });
+  const log = new RequestLog(sqlite, { batchSize: 256, flushIntervalMs: 50, ...options.log });
   return {
     db,
     keys: new KeyRepository(db),

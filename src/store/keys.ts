@@ -1,6 +1,6 @@
 // Issued API keys: generation, hashing, and the repository. Only hashes are stored.
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as schema from "./schema";
@@ -43,8 +43,9 @@ function randomText(length: number): string {
   return out;
 }
 
+/** SHA-256 of the key, hex. Bun's one-shot hasher is about 4× faster than node:crypto's streaming one. */
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return Bun.SHA256.hash(key, "hex") as string;
 }
 
 /** Splits a presented key into its env and public id; undefined when it is not a Spendex key at all. */

@@ -1,10 +1,29 @@
 // The request log: rows are queued on the request path and written in batched transactions off it.
 
-import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import type * as schema from "./schema";
+import type { Database, Statement } from "bun:sqlite";
+import { getTableColumns } from "drizzle-orm";
 import { requests } from "./schema";
 
 export type RequestRow = typeof requests.$inferInsert;
+
+/**
+ * The insert is one prepared statement built once from the drizzle schema: building the query through
+ * drizzle's query builder cost about 30 µs a row, most of the gateway's own time per request.
+ */
+const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) => ({ field, name: column.name }));
+const INSERT_SQL = `INSERT OR IGNORE INTO requests (${COLUMNS.map((c) => `"${c.name}"`).join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
+
+type SqlValue = string | number | null;
+
+function toValues(row: RequestRow): SqlValue[] {
+  const record = row as Record<string, unknown>;
+  return COLUMNS.map(({ field }) => {
+    const value = record[field];
+    if (value === undefined || value === null) return null;
+    if (typeof value === "boolean") return value ? 1 : 0;
+    return value as SqlValue;
+  });
+}
 
 export interface RequestLogOptions {
   batchSize: number;
@@ -18,11 +37,18 @@ export class RequestLog {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private written = 0;
+  private readonly insert: Statement;
+  private readonly insertBatch: (rows: RequestRow[]) => void;
 
   constructor(
-    private readonly db: BunSQLiteDatabase<typeof schema>,
+    sqlite: Database,
     private readonly options: RequestLogOptions,
-  ) {}
+  ) {
+    this.insert = sqlite.prepare(INSERT_SQL);
+    this.insertBatch = sqlite.transaction((rows: RequestRow[]) => {
+      for (const row of rows) this.insert.run(...toValues(row));
+    });
+  }
 
   /** O(1) on the request path: the row is written by the next flush. */
   record(row: RequestRow): void {
@@ -50,9 +76,7 @@ export class RequestLog {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 500);
       try {
-        this.db.transaction((tx) => {
-          tx.insert(requests).values(batch).onConflictDoNothing().run();
-        });
+        this.insertBatch(batch);
         this.written += batch.length;
       } catch (error) {
         this.queue.unshift(...batch);
