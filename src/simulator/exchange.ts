@@ -8,7 +8,7 @@ import type { Fault, Pace, SimulatorRecord } from "./types";
 /** What differs between the formats when writing errors. */
 export interface Dialect {
   /** The error body (JSON text) the provider sends with this status. */
-  errorBody(status: number, message?: string): string;
+  errorBody(status: number, message?: string, retryAfterSeconds?: number): string;
   /** The provider's in-stream error event (a whole SSE frame). */
   streamError(status: number): string;
   /** Extra response headers the provider always sends (e.g. a request id). */
@@ -86,7 +86,7 @@ export class Exchange {
     this.finished = true;
     const headers: Record<string, string> = { "content-type": JSON_TYPE, ...dialect.headers?.() };
     if (retryAfterSeconds !== undefined) headers["retry-after"] = String(retryAfterSeconds);
-    return new Response(dialect.errorBody(status, message), { status, headers });
+    return new Response(dialect.errorBody(status, message, retryAfterSeconds), { status, headers });
   }
 
   /**

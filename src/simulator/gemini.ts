@@ -15,7 +15,7 @@ import {
 
 const STATUS_NAMES: Record<number, [string, string]> = {
   400: ["INVALID_ARGUMENT", "Request contains an invalid argument."],
-  401: ["UNAUTHENTICATED", "API key not valid. Please pass a valid API key."],
+  401: ["UNAUTHENTICATED", "Request had invalid authentication credentials."],
   403: ["PERMISSION_DENIED", "The caller does not have permission."],
   404: ["NOT_FOUND", "Requested entity was not found."],
   429: ["RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."],
@@ -30,16 +30,25 @@ const STATUS_NAMES: Record<number, [string, string]> = {
 /** Thoughts a thinking model reports (billed as output), unless the request turns thinking off. */
 const THOUGHTS_TOKENS = 24;
 
-function errorObject(status: number, message?: string) {
+function errorObject(status: number, message?: string, details?: unknown[]) {
   const [name, text] = STATUS_NAMES[status] ?? [
     status >= 500 ? "UNAVAILABLE" : "FAILED_PRECONDITION",
     "Error.",
   ];
-  return { code: status, message: message ?? text, status: name };
+  const error: Record<string, unknown> = { code: status, message: message ?? text, status: name };
+  if (details) error.details = details;
+  return error;
 }
 
 export const geminiDialect: Dialect = {
-  errorBody: (status, message) => JSON.stringify({ error: errorObject(status, message) }),
+  // Google states the retry delay in a RetryInfo detail (the simulator also sends `retry-after`).
+  errorBody: (status, message, retryAfterSeconds) => {
+    const details =
+      retryAfterSeconds === undefined
+        ? undefined
+        : [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }];
+    return JSON.stringify({ error: errorObject(status, message, details) });
+  },
   streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\r\n\r\n`,
 };
 
@@ -82,7 +91,7 @@ export async function handleGemini(
 ): Promise<Response> {
   const url = new URL(exchange.request.url);
   const key = exchange.request.headers.get("x-goog-api-key") ?? url.searchParams.get("key");
-  if (requireKey !== undefined && key !== requireKey) return exchange.error(geminiDialect, 401);
+  if (requireKey !== undefined && key !== requireKey) return keyError(exchange, key);
   const body = await readJson(exchange.request);
   exchange.record.body = body;
   exchange.record.stream = mode !== "json";
@@ -106,6 +115,28 @@ export async function handleGemini(
     content: index < chunks.length - 1 || chunks.length === 1,
   }));
   return exchange.stream(geminiDialect, frames, fault);
+}
+
+/** Google answers a wrong key with 400 API_KEY_INVALID and a missing one with 403, not with 401. */
+function keyError(exchange: Exchange, key: string | null): Response {
+  const body =
+    key === null
+      ? errorObject(
+          403,
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        )
+      : errorObject(400, "API key not valid. Please pass a valid API key.", [
+          {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            reason: "API_KEY_INVALID",
+            domain: "googleapis.com",
+          },
+        ]);
+  exchange.record.status = body.code as number;
+  return new Response(JSON.stringify({ error: body }), {
+    status: body.code as number,
+    headers: { "content-type": "application/json" },
+  });
 }
 
 function validate(body: unknown): string | undefined {

@@ -202,7 +202,7 @@ describe("gemini format", () => {
     expect(unsafe.candidates?.[0]?.finishReason).toBe(FinishReason.SAFETY);
   });
 
-  test("errors in Google's format: 503 UNAVAILABLE, 429 with retry-after, wrong key 401", async () => {
+  test("errors in Google's format: 503 UNAVAILABLE, 429 with RetryInfo, wrong and missing keys", async () => {
     const ask = (fault: string) =>
       client.models
         .generateContent({
@@ -223,7 +223,10 @@ describe("gemini format", () => {
     });
     const limited = await ask("429:4");
     expect((limited as ApiError).status).toBe(429);
-    expect(JSON.parse((limited as ApiError).message).error.status).toBe("RESOURCE_EXHAUSTED");
+    expect(JSON.parse((limited as ApiError).message).error).toMatchObject({
+      status: "RESOURCE_EXHAUSTED",
+      details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "4s" }],
+    });
     const raw = await fetch(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent?key=gemini-key`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-sim-fault": "429:4" },
@@ -235,8 +238,21 @@ describe("gemini format", () => {
     const denied = await wrong.models
       .generateContent({ model: "gemini-2.5-flash", contents: "hi" })
       .catch((error) => error);
-    expect((denied as ApiError).status).toBe(401);
-    expect(JSON.parse((denied as ApiError).message).error.status).toBe("UNAUTHENTICATED");
+    // As Google does: a wrong key is 400 INVALID_ARGUMENT with reason API_KEY_INVALID, a missing one 403.
+    expect((denied as ApiError).status).toBe(400);
+    expect(JSON.parse((denied as ApiError).message).error).toMatchObject({
+      status: "INVALID_ARGUMENT",
+      details: [{ reason: "API_KEY_INVALID" }],
+    });
+    const anonymous = await fetch(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "hi" }] }] }),
+    });
+    expect(anonymous.status).toBe(403);
+    expect(((await anonymous.json()) as { error: { status: string } }).error.status).toBe(
+      "PERMISSION_DENIED",
+    );
   });
 
   test("stream faults: in-stream error event and cut both reach the SDK as errors", async () => {
