@@ -73,6 +73,8 @@ export async function buildServer(settings: Settings, options: BuildOptions = {}
     breakers,
     latency,
     ...(auto ? { auto } : {}),
+    onUnexpectedError: (requestId, error) =>
+      (options.log ?? console.error)(`${requestId} unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const app = createApp({
     gateway,

@@ -36,6 +36,8 @@ export interface GatewayDeps {
   budgets?: BudgetGuard;
   breakers?: Breakers;
   latency?: LatencyTracker;
+  /** Told about failures that are bugs rather than request errors (the client only sees a generic 500). */
+  onUnexpectedError?: (requestId: string, error: unknown) => void;
 }
 
 export interface Gateway {
@@ -173,6 +175,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   function failed(context: RequestContext, error: unknown): Response {
+    if (!(error instanceof SpendexError)) deps.onUnexpectedError?.(context.id, error);
     const rendered = toErrorBody(error);
     context.status = rendered.status;
     context.errorCode = rendered.body.error.code ?? undefined;
