@@ -2,7 +2,7 @@
 
 import { UnsupportedError } from "../../errors";
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from "../../openai/types";
-import { isHttpUrl, parseArguments, parseDataUrl, textContent } from "../core/content";
+import { isHttpUrl, parseArguments, parseDataUrl, refuseName, textContent } from "../core/content";
 import type { CallOptions } from "../types";
 import { applyParams, PROVIDER } from "./params";
 
@@ -61,14 +61,17 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
     switch (message.role) {
       case "system":
       case "developer": {
+        refuseName(message, param, PROVIDER);
         const text = textContent(message, `${param}.content`, PROVIDER);
         system = system === undefined ? text : `${system}\n\n${text}`;
         break;
       }
       case "user":
+        refuseName(message, param, PROVIDER);
         push(turns, "user", userBlocks(message, param));
         break;
       case "assistant":
+        refuseName(message, param, PROVIDER);
         push(turns, "assistant", assistantBlocks(message, param));
         break;
       case "tool":
@@ -82,6 +85,8 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
 }
 
 function push(turns: Turn[], role: Turn["role"], blocks: Block[]): void {
+  // Anthropic rejects a turn without content (e.g. an assistant message with empty text and no calls).
+  if (blocks.length === 0) return;
   const last = turns[turns.length - 1];
   if (last !== undefined && last.role === role) {
     for (const block of blocks) last.content.push(block);

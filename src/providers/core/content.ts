@@ -39,14 +39,16 @@ export function textContent(message: ChatMessage, param: string, provider: strin
   let text = "";
   for (let i = 0; i < content.length; i++) {
     const part = content[i] as ContentPart;
-    if (part.type !== "text") {
+    // An earlier assistant refusal is sent back as a `refusal` part: it is still what the model said.
+    const value = part.type === "text" ? part.text : part.type === "refusal" ? part.refusal : undefined;
+    if (typeof value !== "string") {
       throw new UnsupportedError(
         provider,
         `${param}[${i}].type`,
         `'${part.type}' parts are not accepted here`,
       );
     }
-    text += text === "" ? (part as { text: string }).text : `\n${(part as { text: string }).text}`;
+    text += text === "" ? value : `\n${value}`;
   }
   return text;
 }
@@ -55,4 +57,11 @@ export function textContent(message: ChatMessage, param: string, provider: strin
 export function stopList(stop: string | string[] | null | undefined): string[] | undefined {
   if (stop == null) return undefined;
   return typeof stop === "string" ? [stop] : stop.length > 0 ? stop : undefined;
+}
+
+/** OpenAI's participant `name` changes what the model sees; upstreams without such a field refuse it. */
+export function refuseName(message: ChatMessage, param: string, provider: string): void {
+  if (message.name != null && message.name !== "") {
+    throw new UnsupportedError(provider, `${param}.name`, "participant names are not supported");
+  }
 }

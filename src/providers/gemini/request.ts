@@ -2,7 +2,7 @@
 
 import { UnsupportedError } from "../../errors";
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from "../../openai/types";
-import { isHttpUrl, parseArguments, parseDataUrl, textContent } from "../core/content";
+import { isHttpUrl, parseArguments, parseDataUrl, refuseName, textContent } from "../core/content";
 import type { CallOptions } from "../types";
 import { applyParams, PROVIDER } from "./params";
 import { toGeminiSchema } from "./schema";
@@ -71,12 +71,15 @@ export function toGeminiContents(messages: ChatMessage[]): {
     switch (message.role) {
       case "system":
       case "developer":
+        refuseName(message, param, PROVIDER);
         system.push({ text: textContent(message, `${param}.content`, PROVIDER) });
         break;
       case "user":
+        refuseName(message, param, PROVIDER);
         push(contents, "user", userParts(message, param));
         break;
       case "assistant":
+        refuseName(message, param, PROVIDER);
         push(contents, "model", modelParts(message, param, toolNames));
         break;
       case "tool":

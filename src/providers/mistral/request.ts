@@ -2,6 +2,7 @@
 
 import { UnsupportedError } from "../../errors";
 import type { ChatMessage, ChatRequest } from "../../openai/types";
+import { refuseName } from "../core/content";
 import type { CallOptions } from "../types";
 import { toMistralToolCallId } from "./tool-ids";
 
@@ -72,13 +73,13 @@ function toMistralMessage(message: ChatMessage, index: number): Record<string, u
   switch (message.role) {
     case "system":
     case "developer":
-      refuseName(message, index);
+      refuseName(message, `messages[${index}]`, PROVIDER);
       return { role: "system", content: message.content ?? "" };
     case "user":
-      refuseName(message, index);
+      refuseName(message, `messages[${index}]`, PROVIDER);
       return { role: "user", content: message.content ?? "" };
     case "assistant": {
-      refuseName(message, index);
+      refuseName(message, `messages[${index}]`, PROVIDER);
       const out: Record<string, unknown> = { role: "assistant", content: message.content ?? null };
       if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
         out.tool_calls = message.tool_calls.map((call) => ({
@@ -102,12 +103,5 @@ function toMistralMessage(message: ChatMessage, index: number): Record<string, u
         `messages[${index}].role`,
         `role '${message.role}' is not accepted`,
       );
-  }
-}
-
-/** OpenAI's participant `name` changes what the model sees; Mistral has no such field. */
-function refuseName(message: ChatMessage, index: number): void {
-  if (message.name != null && message.name !== "") {
-    throw new UnsupportedError(PROVIDER, `messages[${index}].name`, "participant names are not supported");
   }
 }

@@ -108,6 +108,25 @@ describe("messages", () => {
     ).toThrow(expect.objectContaining({ param }));
   });
 
+  test("an assistant refusal part is sent back as text; an empty assistant turn is left out", () => {
+    const body = toAnthropicBody(
+      callOptions({
+        messages: [
+          user("a"),
+          { role: "assistant", content: [{ type: "refusal", refusal: "I can't." }] },
+          { role: "assistant", content: "" },
+          user("b"),
+        ],
+      }),
+      false,
+    );
+    expect((body.messages as unknown[])[1]).toEqual({
+      role: "assistant",
+      content: [{ type: "text", text: "I can't." }],
+    });
+    expect(body.messages as unknown[]).toHaveLength(3);
+  });
+
   test("invalid tool-call arguments are a 400", () => {
     const messages: ChatMessage[] = [
       user("x"),
