@@ -16,7 +16,7 @@ import { LatencyTracker } from "./latency";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
 import { record } from "./record";
 import { price, responseHeaders, spendexInfo } from "./respond";
-import { type ChunkReader, type OpenedStream, type ReadResult, sseBody } from "./stream";
+import { type ChunkReader, isSubstantive, type OpenedStream, type ReadResult, sseBody } from "./stream";
 
 export { type AlertSender, webhookAlerts } from "./alerts";
 export { type Alert, BudgetGuard, type BudgetView, periodEnd, periodStart } from "./budgets";
@@ -194,13 +194,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
-/** Opens an upstream stream and reads its first chunk, so a failure before any byte can still fail over. */
+/** Opens an upstream stream and reads up to its first substantive chunk, so a stall or failure before any
+ * content can still fail over (see OpenedStream). */
 async function openStream(adapter: ProviderAdapter, options: CallOptions) {
   const result = await adapter.stream(options);
-  const reader = result.chunks.getReader();
+  const reader = result.chunks.getReader() as unknown as ChunkReader;
+  const head: ReadResult<ChatCompletionChunk>[] = [];
   try {
-    const first = (await reader.read()) as ReadResult<ChatCompletionChunk>;
-    return { reader: reader as ChunkReader, first, result };
+    for (;;) {
+      const next = await reader.read();
+      head.push(next);
+      if (next.done || isSubstantive(next.value)) break;
+    }
+    return { reader, head, result };
   } catch (error) {
     reader.cancel().catch(() => undefined);
     throw error;

@@ -18,8 +18,21 @@ export interface ChunkReader {
 
 export interface OpenedStream {
   reader: ChunkReader;
-  /** The first chunk, read before the response was committed (so failures before it can fail over). */
-  first: ReadResult<ChatCompletionChunk>;
+  /**
+   * What was read before the response was committed: role-only chunks up to the first one that carries
+   * content, a tool call, a finish reason or usage (or the end). A failure before then can still fail over.
+   */
+  head: ReadResult<ChatCompletionChunk>[];
+}
+
+/** Does this chunk carry anything a client acts on? The opening role-only chunk does not. */
+export function isSubstantive(chunk: ChatCompletionChunk): boolean {
+  if (chunk.choices.length === 0) return true;
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    if (choice.finish_reason || delta.content || delta.tool_calls || delta.refusal) return true;
+  }
+  return false;
 }
 
 export interface StreamHooks {
@@ -32,7 +45,7 @@ export interface StreamHooks {
 
 export function sseBody(opened: OpenedStream, hooks: StreamHooks): ReadableStream<Uint8Array> {
   const held: ChatCompletionChunk[] = [];
-  let pending: ReadResult<ChatCompletionChunk> | undefined = opened.first;
+  const pending = [...opened.head];
   let ended = false;
   const end: StreamHooks["end"] = (outcome, error) => {
     if (ended) return;
@@ -44,8 +57,7 @@ export function sseBody(opened: OpenedStream, hooks: StreamHooks): ReadableStrea
     async pull(controller) {
       try {
         for (;;) {
-          const next = pending ?? (await opened.reader.read());
-          pending = undefined;
+          const next = pending.shift() ?? (await opened.reader.read());
           if (next.done) {
             finishStream(controller, held, hooks);
             end("complete");

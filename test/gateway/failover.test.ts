@@ -1,0 +1,195 @@
+// Retries, failover, provider constraints, circuit breakers and timeouts, with faults injected upstream.
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { requests } from "../../src/store/schema";
+import { type Harness, startHarness } from "../support/harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    providers: ["openai", "mistral"],
+    config: {
+      // High, so that failures in one test never open a circuit for the next; the breaker test has its own.
+      breaker: { failureThreshold: 1000, cooldownMs: 300 },
+      timeouts: { firstByteMs: 300, idleMs: 300, totalMs: 5_000 },
+      retry: { attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 50 },
+    },
+  });
+});
+afterAll(() => h.close());
+afterEach(() => h.sim.setFaults({}));
+
+const nano = { model: "gpt-5-nano", messages: [{ role: "user", content: "Ping" }] };
+
+interface Result {
+  status: number;
+  body: {
+    spendex?: {
+      routed_model: string;
+      provider: string;
+      fallbacks?: { model: string; status: number; error?: string }[];
+    };
+    error?: { message: string; type: string; code: string };
+  };
+  id: string;
+}
+
+async function send(json: unknown, headers: Record<string, string> = {}, key?: string): Promise<Result> {
+  if (key) headers.authorization = `Bearer ${key}`;
+  const response = await h.call("/v1/chat/completions", { json, headers });
+  return {
+    status: response.status,
+    body: (await response.json()) as Result["body"],
+    id: response.headers.get("x-request-id") as string,
+  };
+}
+
+const sentTo = (model: string, since: number) =>
+  h.sim
+    .records()
+    .slice(since)
+    .filter((r) => r.model === model).length;
+
+describe("retries and failover", () => {
+  test("a transient 503 is retried on the same model, then succeeds there", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 1 } });
+    const result = await send(nano);
+    expect(result.status).toBe(200);
+    expect(result.body.spendex?.fallbacks?.map((f) => [f.model, f.status])).toEqual([
+      ["openai/gpt-5-nano", 503],
+      ["openai/gpt-5-nano", 200],
+    ]);
+  });
+
+  test("a 429 whose retry-after fits the backoff ceiling is waited for, not failed over", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 429, retryAfterSeconds: 0, times: 1 } });
+    const result = await send(nano);
+    expect(result.body.spendex?.routed_model).toBe("gpt-5-nano");
+    expect(result.body.spendex?.fallbacks?.[0]?.status).toBe(429);
+  });
+
+  test("a provider that stays down fails over to the same tier at another provider", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 500, times: 2 } });
+    const result = await send(nano);
+    expect(result.body.spendex).toMatchObject({ routed_model: "mistral-small", provider: "mistral" });
+  });
+
+  test("x-spendex-providers: openai means only OpenAI", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const since = h.sim.records().length;
+    const result = await send(nano, { "x-spendex-providers": "openai" });
+    expect(result.status).toBe(503);
+    expect(result.body.error?.code).toBe("provider_unavailable");
+    expect(sentTo("mistral-small-latest", since)).toBe(0);
+  });
+
+  test("a key's provider allow-list holds for failover too", async () => {
+    const key = h.server.store.keys.create({
+      name: "openai-only",
+      env: "test",
+      allowedProviders: ["openai"],
+    }).key;
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const since = h.sim.records().length;
+    const result = await send(nano, {}, key);
+    expect(result.status).toBe(503);
+    expect(sentTo("mistral-small-latest", since)).toBe(0);
+    const pinnedElsewhere = await send({ ...nano, model: "mistral-small" }, {}, key);
+    expect(pinnedElsewhere.body.error?.code).toBe("provider_not_allowed");
+  });
+
+  test("x-spendex-failover: off retries the model but never moves", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const result = await send(nano, { "x-spendex-failover": "off" });
+    expect(result.status).toBe(503);
+    expect(result.body.error?.message).toContain("openai/gpt-5-nano (503)");
+    expect(result.body.error?.message).not.toContain("mistral");
+  });
+
+  test("an unknown failover mode is a 400 naming the header", async () => {
+    const result = await send(nano, { "x-spendex-failover": "sideways" });
+    expect(result.status).toBe(400);
+    expect(result.body.error?.message).toContain("x-spendex-failover");
+  });
+
+  test("when every candidate fails: 503 provider_unavailable listing what was tried, no secrets", async () => {
+    h.sim.setFaults({
+      "gpt-5-nano": { kind: "status", status: 502, times: 2 },
+      "mistral-small-latest": { kind: "status", status: 500, times: 2 },
+    });
+    const result = await send(nano);
+    expect(result.status).toBe(503);
+    expect(result.body.error?.type).toBe("service_unavailable");
+    expect(result.body.error?.message).toContain("openai/gpt-5-nano (502)");
+    expect(result.body.error?.message).toContain("mistral/mistral-small (500)");
+    expect(JSON.stringify(result.body)).not.toContain("test-openai-key");
+    h.server.store.log.flush();
+    const row = h.server.store.db.select().from(requests).where(eq(requests.id, result.id)).get();
+    expect(JSON.parse(row?.attempts ?? "[]")).toHaveLength(4);
+  });
+
+  test("an upstream that never answers times out and fails over", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "hang", times: 2 } });
+    const result = await send(nano);
+    expect(result.body.spendex?.routed_model).toBe("mistral-small");
+    expect(result.body.spendex?.fallbacks?.[0]).toMatchObject({ model: "openai/gpt-5-nano", status: 0 });
+  });
+
+  test("a stream that stalls before its first chunk fails over before any byte is sent", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "stall", afterChunks: 0, times: 2 } });
+    const response = await h.call("/v1/chat/completions", { json: { ...nano, stream: true } });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain('"routed_model":"mistral-small"');
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+});
+
+describe("circuit breaker", () => {
+  test("opens after repeated failures, skips the upstream, shows in /ready, and closes after a good probe", async () => {
+    const main = h;
+    h = await startHarness({
+      providers: ["openai", "mistral"],
+      config: {
+        breaker: { failureThreshold: 3, cooldownMs: 300 },
+        retry: { attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 50 },
+      },
+    });
+    try {
+      await breakerScenario();
+    } finally {
+      await h.close();
+      h = main;
+    }
+  });
+});
+
+async function breakerScenario() {
+  {
+    h.sim.setFaults({ "gpt-5-mini": { kind: "status", status: 503 } });
+    const mini = { ...nano, model: "gpt-5-mini" };
+    // Two failed attempts per request; the third failure opens the circuit.
+    await send(mini);
+    await send(mini);
+    const ready = (await (await h.call("/ready")).json()) as { breakers: Record<string, string> };
+    expect(ready.breakers["openai/gpt-5-mini"]).toBe("open");
+
+    const since = h.sim.records().length;
+    const skipped = await send(mini);
+    expect(skipped.body.spendex?.routed_model).toBe("mistral-large");
+    expect(skipped.body.spendex?.fallbacks?.[0]).toMatchObject({
+      model: "openai/gpt-5-mini",
+      status: -1,
+      error: "circuit_open",
+    });
+    expect(sentTo("gpt-5-mini", since)).toBe(0);
+
+    h.sim.setFaults({});
+    await Bun.sleep(350);
+    const probe = await send(mini);
+    expect(probe.body.spendex?.routed_model).toBe("gpt-5-mini");
+    const after = (await (await h.call("/ready")).json()) as { breakers: Record<string, string> };
+    expect(after.breakers["openai/gpt-5-mini"]).toBeUndefined();
+  }
+}
