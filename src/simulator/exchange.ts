@@ -82,11 +82,20 @@ export class Exchange {
 
   /** An error response in the provider's format, with `retry-after` when given. */
   error(dialect: Dialect, status: number, message?: string, retryAfterSeconds?: number): Response {
-    this.record.status = status;
-    this.finished = true;
     const headers: Record<string, string> = { "content-type": JSON_TYPE, ...dialect.headers?.() };
     if (retryAfterSeconds !== undefined) headers["retry-after"] = String(retryAfterSeconds);
-    return new Response(dialect.errorBody(status, message, retryAfterSeconds), { status, headers });
+    return this.respond(status, dialect.errorBody(status, message, retryAfterSeconds), headers);
+  }
+
+  /** A whole JSON response, for the few error bodies a dialect's table does not cover. */
+  respond(
+    status: number,
+    body: string,
+    headers: Record<string, string> = { "content-type": JSON_TYPE },
+  ): Response {
+    this.record.status = status;
+    this.finished = true;
+    return new Response(body, { status, headers });
   }
 
   /**

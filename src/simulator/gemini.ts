@@ -132,11 +132,7 @@ function keyError(exchange: Exchange, key: string | null): Response {
             domain: "googleapis.com",
           },
         ]);
-  exchange.record.status = body.code as number;
-  return new Response(JSON.stringify({ error: body }), {
-    status: body.code as number,
-    headers: { "content-type": "application/json" },
-  });
+  return exchange.respond(body.code as number, JSON.stringify({ error: body }));
 }
 
 function validate(body: unknown): string | undefined {

@@ -3,6 +3,13 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, FinishReason, Usage } from "../openai/types";
 import type { Dialect, Exchange, Frame } from "./exchange";
 import {
+  isMistral,
+  mistralCompletion,
+  mistralDialect,
+  mistralStreamFrames,
+  mistralViolation,
+} from "./mistral";
+import {
   type Conversation,
   nextId,
   type Plan,
@@ -58,31 +65,37 @@ export const openaiDialect: Dialect = {
 
 export async function handleOpenAI(exchange: Exchange, requireKey: string | undefined): Promise<Response> {
   const headers = exchange.request.headers;
-  if (requireKey !== undefined && headers.get("authorization") !== `Bearer ${requireKey}`) {
-    return exchange.error(openaiDialect, 401);
-  }
   const body = await readJson(exchange.request);
   exchange.record.body = body;
+  // Mistral clients use the same path; its dialect is chosen from the model (or `x-sim-dialect`).
+  const mistral = isMistral((body as { model?: unknown } | undefined)?.model, headers.get("x-sim-dialect"));
+  const dialect = mistral ? mistralDialect : openaiDialect;
+  if (requireKey !== undefined && headers.get("authorization") !== `Bearer ${requireKey}`) {
+    return exchange.error(dialect, 401);
+  }
   const invalid = validate(body);
-  if (invalid) return exchange.error(openaiDialect, 400, invalid);
+  if (invalid) return exchange.error(dialect, 400, invalid);
+  const violation = mistral ? mistralViolation(body as Record<string, unknown>) : undefined;
+  if (violation) return exchange.respond(violation.status, violation.body);
   const request = body as ChatRequest;
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);
-  const early = await exchange.preempt(openaiDialect, fault);
+  const early = await exchange.preempt(dialect, fault);
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
-  const id = `chatcmpl-${nextId()}`;
+  const id = mistral ? nextId() : `chatcmpl-${nextId()}`;
   const created = Math.floor(Date.now() / 1000);
   if (request.stream === true) {
-    const includeUsage = request.stream_options?.include_usage === true;
-    return exchange.stream(
-      openaiDialect,
-      streamFrames(plan, id, created, request.model, includeUsage),
-      fault,
-    );
+    const frames = mistral
+      ? mistralStreamFrames(plan, id, created, request.model)
+      : streamFrames(plan, id, created, request.model, request.stream_options?.include_usage === true);
+    return exchange.stream(dialect, frames, fault);
   }
-  return exchange.json(openaiDialect, JSON.stringify(completion(plan, id, created, request.model)), fault);
+  const result = mistral
+    ? mistralCompletion(plan, id, created, request.model)
+    : completion(plan, id, created, request.model);
+  return exchange.json(dialect, JSON.stringify(result), fault);
 }
 
 export async function readJson(request: Request): Promise<unknown> {

@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Mistral } from "@mistralai/mistralai";
+import { MistralError } from "@mistralai/mistralai/models/errors";
 import { type SimulatorHandle, startSimulator } from "../../src/simulator";
 
 let sim: SimulatorHandle;
@@ -62,5 +63,115 @@ describe("mistral client on the openai format", () => {
     expect(call.function.name).toBe("lookup");
     expect(JSON.parse(call.function.arguments as string)).toEqual({ query: "sim" });
     expect(response.choices[0]!.finishReason).toBe("tool_calls");
+  });
+
+  test("stream: usage rides on the finish chunk, tool calls arrive whole with 9-character ids", async () => {
+    const stream = await client.chat.stream(
+      {
+        model: "mistral-large-latest",
+        tools: [
+          { type: "function", function: { name: "a", parameters: { type: "object", properties: {} } } },
+          { type: "function", function: { name: "b", parameters: { type: "object", properties: {} } } },
+        ],
+        messages: [{ role: "user", content: "Call both" }],
+      },
+      { headers: { "x-sim-tool-calls": "2" } },
+    );
+    const events = [];
+    for await (const event of stream) events.push(event.data);
+    const withCalls = events.filter((chunk) => chunk.choices[0]?.delta.toolCalls);
+    expect(withCalls).toHaveLength(1);
+    const calls = withCalls[0]!.choices[0]!.delta.toolCalls!;
+    expect(calls.map((call) => call.function.name)).toEqual(["a", "b"]);
+    expect(calls.map((call) => call.function.arguments)).toEqual(["{}", "{}"]);
+    for (const call of calls) expect(call.id).toMatch(/^[a-zA-Z0-9]{9}$/);
+    const last = events.at(-1)!;
+    expect(last.choices[0]!.finishReason).toBe("tool_calls");
+    expect(last.usage).toMatchObject({ promptTokens: 3, totalTokens: 5, completionTokens: 2 });
+    expect(events.slice(0, -1).every((chunk) => chunk.usage === undefined)).toBe(true);
+  });
+
+  test("tool result round trip with Mistral's ids; OpenAI-style ids are refused", async () => {
+    const tool = {
+      type: "function" as const,
+      function: {
+        name: "lookup",
+        parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+      },
+    };
+    const first = await client.chat.complete({
+      model: "mistral-small-latest",
+      tools: [tool],
+      messages: [{ role: "user", content: "Find" }],
+    });
+    const call = first.choices[0]?.message?.toolCalls?.[0];
+    if (!call?.id) throw new Error("expected a tool call with an id");
+    const answer = await client.chat.complete({
+      model: "mistral-small-latest",
+      tools: [tool],
+      messages: [
+        { role: "user", content: "Find" },
+        { role: "assistant", content: "", toolCalls: [call] },
+        { role: "tool", toolCallId: call.id, name: "lookup", content: "Found it" },
+      ],
+    });
+    expect(answer.choices[0]?.message?.content).toBe("Simulated answer using the tool result: Found it");
+    const refused = await client.chat
+      .complete({
+        model: "mistral-small-latest",
+        messages: [
+          { role: "user", content: "Find" },
+          { role: "assistant", content: "", toolCalls: [{ ...call, id: "call_abc123def456" }] },
+          { role: "tool", toolCallId: "call_abc123def456", content: "Found it" },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MistralError);
+    expect((refused as MistralError).statusCode).toBe(400);
+    expect((refused as MistralError).body).toContain("must be a-z, A-Z, 0-9, with a length of 9");
+  });
+
+  test("unknown fields get Mistral's 422; faults use Mistral's flat error body", async () => {
+    const response = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer mistral-key", "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "mistral-small-latest",
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      object: "error",
+      type: "invalid_request_message_error",
+      message: { detail: [{ type: "extra_forbidden", loc: ["body", "stream_options"] }] },
+    });
+    const limited = await client.chat
+      .complete(
+        { model: "mistral-small-latest", messages: [{ role: "user", content: "hi" }] },
+        { headers: { "x-sim-fault": "429:2" } },
+      )
+      .catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(MistralError);
+    expect((limited as MistralError).statusCode).toBe(429);
+    expect(JSON.parse((limited as MistralError).body)).toMatchObject({
+      object: "error",
+      type: "rate_limited",
+    });
+    expect((limited as MistralError).headers.get("retry-after")).toBe("2");
+  });
+
+  test("x-sim-dialect: openai turns the Mistral dialect off for a Mistral model name", async () => {
+    const response = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer mistral-key",
+        "content-type": "application/json",
+        "x-sim-dialect": "openai",
+      },
+      body: JSON.stringify({ model: "mistral-small-latest", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(((await response.json()) as { id: string }).id).toStartWith("chatcmpl-");
   });
 });
