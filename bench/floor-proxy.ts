@@ -10,7 +10,12 @@ const server = Bun.serve({
     const body = await request.text();
     const headers = new Headers(request.headers);
     headers.delete("host");
-    return fetch(`${upstream}${url.pathname}`, { method: request.method, headers, body, signal: request.signal });
+    return fetch(`${upstream}${url.pathname}`, {
+      method: request.method,
+      headers,
+      body,
+      signal: request.signal,
+    });
   },
 });
 console.log(`READY ${server.port}`);

@@ -85,7 +85,11 @@ const timings: Record<string, number[]> = {};
 let collectTimings = false;
 async function send(t: Target, stream = false): Promise<number> {
   const start = performance.now();
-  const response = await fetch(t.url, { method: "POST", headers: t.headers, body: stream ? t.streamBody : t.body });
+  const response = await fetch(t.url, {
+    method: "POST",
+    headers: t.headers,
+    body: stream ? t.streamBody : t.body,
+  });
   let ttfb = 0;
   if (stream) {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -100,7 +104,10 @@ async function send(t: Target, stream = false): Promise<number> {
   if (timing && !stream && collectTimings) {
     for (const part of timing.split(", ")) {
       const [stage, dur] = part.split(";dur=");
-      if (stage && dur) (timings[`${t.name}:${stage}`] ??= []).push(Number(dur));
+      if (!stage || !dur) continue;
+      const key = `${t.name}:${stage}`;
+      timings[key] ??= [];
+      timings[key].push(Number(dur));
     }
   }
   return ttfb;
@@ -133,7 +140,10 @@ async function main() {
     FAULTS: JSON.stringify({ "gpt-5-nano": { kind: "status", status: 503 } }),
   });
   children.push(faultySim);
-  const floor = await spawnServer("bench/floor-proxy.ts", { PORT: "0", UPSTREAM: `http://127.0.0.1:${sim.port}` });
+  const floor = await spawnServer("bench/floor-proxy.ts", {
+    PORT: "0",
+    UPSTREAM: `http://127.0.0.1:${sim.port}`,
+  });
   children.push(floor);
   const gateway = await startGateway("healthy", sim.port);
   const faulty = await startGateway("faulty", faultySim.port);
@@ -174,7 +184,11 @@ async function main() {
   const floorRps = rps.get("floor") ?? 1;
   const stageRows = Object.entries(timings)
     .filter(([name]) => name.startsWith("gateway:"))
-    .map(([name, values]) => ({ stage: name.slice("gateway:".length), p50_ms: round(stats(values).p50, 4), p99_ms: round(stats(values).p99, 4) }));
+    .map(([name, values]) => ({
+      stage: name.slice("gateway:".length),
+      p50_ms: round(stats(values).p50, 4),
+      p99_ms: round(stats(values).p99, 4),
+    }));
 
   console.log("\nLatency added over calling the simulator directly (loopback, non-streaming unless noted)\n");
   console.log(formatTable(rows));
@@ -182,7 +196,8 @@ async function main() {
   console.log(formatTable(stageRows));
   const added = (latency.get("gateway") as LatencyStats).p50 - base.p50;
   const floorAdded = (latency.get("floor") as LatencyStats).p50 - base.p50;
-  const failoverDelta = (latency.get("gateway-failover") as LatencyStats).p50 - (latency.get("gateway") as LatencyStats).p50;
+  const failoverDelta =
+    (latency.get("gateway-failover") as LatencyStats).p50 - (latency.get("gateway") as LatencyStats).p50;
   const summary = {
     gateway_added_p50_ms: round(added),
     floor_added_p50_ms: round(floorAdded),
@@ -190,11 +205,16 @@ async function main() {
     rps_ratio_gateway_to_floor: round((rps.get("gateway") ?? 0) / floorRps, 3),
     breaker_open_minus_healthy_p50_ms: round(failoverDelta),
   };
-  console.log("\nSummary (targets: gateway − floor ≤ 0.1 ms; rps ratio ≥ 0.8; breaker open − healthy ≤ 0.1 ms)\n");
+  console.log(
+    "\nSummary (targets: gateway − floor ≤ 0.1 ms; rps ratio ≥ 0.8; breaker open − healthy ≤ 0.1 ms)\n",
+  );
   console.log(formatTable([summary]));
   mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/gateway-${new Date().toISOString().replaceAll(":", "-").slice(0, 19)}.json`;
-  writeFileSync(file, JSON.stringify({ rows, stages: stageRows, summary, quick: QUICK, at: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ rows, stages: stageRows, summary, quick: QUICK, at: new Date().toISOString() }, null, 2),
+  );
   console.log(`\nwrote ${file}`);
 }
 

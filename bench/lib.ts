@@ -66,7 +66,11 @@ export async function sequential(count: number, send: () => Promise<void>): Prom
 }
 
 /** `concurrency` workers share `count` requests; returns requests per second. */
-export async function throughput(count: number, concurrency: number, send: () => Promise<void>): Promise<number> {
+export async function throughput(
+  count: number,
+  concurrency: number,
+  send: () => Promise<void>,
+): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(

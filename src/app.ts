@@ -2,8 +2,8 @@
 // opening the store, so tests build one per case and call `app.handle(new Request(...))`.
 
 import { Catalog } from "./catalog";
-import type { Settings } from "./config";
 import type { Classifier } from "./classify";
+import type { Settings } from "./config";
 import { type AlertSender, BudgetGuard, createGateway, type Gateway, webhookAlerts } from "./gateway";
 import { Breakers } from "./gateway/breaker";
 import { LatencyTracker } from "./gateway/latency";
@@ -37,8 +37,7 @@ export interface BuildOptions {
 }
 
 export async function buildServer(settings: Settings, options: BuildOptions = {}): Promise<Server> {
-  const store =
-    options.store ?? openStore({ url: settings.databaseUrl, log: settings.log });
+  const store = options.store ?? openStore({ url: settings.databaseUrl, log: settings.log });
   const catalog = new Catalog(settings.models);
   const adapters = new Map<string, ProviderAdapter>();
   for (const connection of settings.connections) {
@@ -46,7 +45,9 @@ export async function buildServer(settings: Settings, options: BuildOptions = {}
   }
   // Budgets in the config file are the source of truth for their entries; the CLI manages the others.
   for (const budget of settings.budgets) store.budgets.set({ ...budget });
-  const alerts = settings.webhookUrl ? webhookAlerts({ url: settings.webhookUrl, fetch: options.fetch ?? fetch }) : undefined;
+  const alerts = settings.webhookUrl
+    ? webhookAlerts({ url: settings.webhookUrl, fetch: options.fetch ?? fetch })
+    : undefined;
   const budgets = new BudgetGuard(store.budgets, alerts ? { onAlert: (alert) => alerts.send(alert) } : {});
   const breakers = new Breakers(settings.breaker);
   const latency = new LatencyTracker();
@@ -74,7 +75,9 @@ export async function buildServer(settings: Settings, options: BuildOptions = {}
     latency,
     ...(auto ? { auto } : {}),
     onUnexpectedError: (requestId, error) =>
-      (options.log ?? console.error)(`${requestId} unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      (options.log ?? console.error)(
+        `${requestId} unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
   });
   const app = createApp({
     gateway,

@@ -93,7 +93,11 @@ export interface OpenAIErrorBody {
 }
 
 /** The one renderer: any thrown value becomes an OpenAI error object and a status. Never leaks a stack. */
-export function toErrorBody(error: unknown): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
+export function toErrorBody(error: unknown): {
+  status: number;
+  body: OpenAIErrorBody;
+  headers: Record<string, string>;
+} {
   if (error instanceof SpendexError) {
     return {
       status: error.status,

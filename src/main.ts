@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const server = await buildServer(settings, { watch: true, log: (line) => console.log(`spendex: ${line}`) });
   server.app.listen({ port: settings.port, hostname: settings.host });
   const providers = [...server.gateway.connected].join(", ") || "none (set OPENAI_API_KEY, ...)";
-  console.log(`spendex listening on http://${settings.host}:${server.app.server?.port} — providers: ${providers}`);
+  console.log(
+    `spendex listening on http://${settings.host}:${server.app.server?.port} — providers: ${providers}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -36,7 +36,12 @@ export async function loadRouting(options: {
   const policyDir = resolve(root, settings.routing.policyDir);
   if (!options.classifier && !existsSync(modelPath)) {
     log(`auto routing off: no classifier model at ${modelPath} (run 'bun run spendex model build')`);
-    return { auto: undefined, policies: undefined, readiness: () => ({ auto: "off" }), close: async () => {} };
+    return {
+      auto: undefined,
+      policies: undefined,
+      readiness: () => ({ auto: "off" }),
+      close: async () => {},
+    };
   }
   const started = performance.now();
   const loaded = options.classifier ? undefined : await loadClassifier({ modelPath });
@@ -47,7 +52,9 @@ export async function loadRouting(options: {
     onError: (event) =>
       log(`policy ${event.policy}@${event.revision} ${event.phase} error: ${event.message}`),
   });
-  log(`auto routing on: classifier and ${policies.policies().length} policies loaded in ${(performance.now() - started).toFixed(0)} ms`);
+  log(
+    `auto routing on: classifier and ${policies.policies().length} policies loaded in ${(performance.now() - started).toFixed(0)} ms`,
+  );
   const auto = createAutoRouter({
     classifier,
     policies,

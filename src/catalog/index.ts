@@ -64,7 +64,9 @@ export class Catalog {
         this.tiers.set(model.tier, list);
       }
     }
-    return (this.tiers.get(tier) ?? []).filter((model) => providers.has(model.provider) && fits(model, needs));
+    return (this.tiers.get(tier) ?? []).filter(
+      (model) => providers.has(model.provider) && fits(model, needs),
+    );
   }
 }
 

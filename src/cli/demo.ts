@@ -39,7 +39,9 @@ export async function runDemo(_argv: string[]): Promise<number> {
   const url = `http://127.0.0.1:${listening.server?.port}`;
   const name = `demo-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`;
   const key = store.keys.create({ name, env: "test" }).key;
-  console.log(`\nSpendex demo: simulator ${sim.url}, gateway ${url}, key '${name}' (spx_sk_test_…${key.slice(-4)})\n`);
+  console.log(
+    `\nSpendex demo: simulator ${sim.url}, gateway ${url}, key '${name}' (spx_sk_test_…${key.slice(-4)})\n`,
+  );
 
   const client = new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
   const autoOn = server.routing?.auto !== undefined;
@@ -68,7 +70,10 @@ export async function runDemo(_argv: string[]): Promise<number> {
   }
   console.log("");
   printTable(rows);
-  if (!autoOn) console.log("\n(auto routing is off: no classifier model in models/. Run 'bun run spendex model build'.)");
+  if (!autoOn)
+    console.log(
+      "\n(auto routing is off: no classifier model in models/. Run 'bun run spendex model build'.)",
+    );
   await listening.server?.stop(true);
   await server.close();
   await sim.stop();
@@ -82,7 +87,10 @@ function demoSteps(sim: Awaited<ReturnType<typeof startSimulator>>, autoOn: bool
     model,
     async run(client) {
       const response = await client.chat.completions.create({ model, messages: user(content) });
-      return { response: response as unknown as Record<string, unknown>, text: response.choices[0]?.message.content ?? "" };
+      return {
+        response: response as unknown as Record<string, unknown>,
+        text: response.choices[0]?.message.content ?? "",
+      };
     },
   });
   const steps: Step[] = [
@@ -138,7 +146,11 @@ function demoSteps(sim: Awaited<ReturnType<typeof startSimulator>>, autoOn: bool
   if (autoOn) {
     steps.push(
       plain("auto: small talk", "auto", "hey, thanks a lot!"),
-      plain("auto: ordinary code", "auto", "Write a Python function that returns the n-th Fibonacci number iteratively, with a docstring."),
+      plain(
+        "auto: ordinary code",
+        "auto",
+        "Write a Python function that returns the n-th Fibonacci number iteratively, with a docstring.",
+      ),
       plain(
         "auto: hard proof",
         "auto",

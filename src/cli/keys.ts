@@ -37,7 +37,9 @@ export function runKeysCommand(argv: string[], store: Store): number {
         ...(values.providers ? { allowedProviders: values.providers.split(",").map((p) => p.trim()) } : {}),
         ...(values.failover ? { failover: values.failover } : {}),
       });
-      console.error(`Created key '${issued.record.name}' (${issued.record.env}). It is shown once; store it now.`);
+      console.error(
+        `Created key '${issued.record.name}' (${issued.record.env}). It is shown once; store it now.`,
+      );
       console.log(issued.key);
       return 0;
     } catch (error) {

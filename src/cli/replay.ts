@@ -26,7 +26,10 @@ export interface ReplayRow {
   error?: string;
 }
 
-export async function runReplayCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+export async function runReplayCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -43,7 +46,9 @@ export async function runReplayCommand(argv: string[], env: Record<string, strin
   const settings = loadSettings(env);
   const file = resolvePolicyFile(values.policy, settings.routing.policyDir);
   if (!file) {
-    console.error(`spendex: no policy file '${values.policy}' (looked for it as a path and in ${settings.routing.policyDir}/)`);
+    console.error(
+      `spendex: no policy file '${values.policy}' (looked for it as a path and in ${settings.routing.policyDir}/)`,
+    );
     return 2;
   }
   const name = basename(file, ".js");
@@ -71,7 +76,13 @@ export async function runReplayCommand(argv: string[], env: Record<string, strin
       const tokens = { prompt: row.promptTokens, cached: row.cachedTokens, completion: row.completionTokens };
       const before = row.routedModel ?? "(failed)";
       if ("reject" in outcome.decision) {
-        rows.push({ id: row.id, before, after: `reject ${outcome.decision.reject.status}`, costBefore: row.costUsd, costAfter: 0 });
+        rows.push({
+          id: row.id,
+          before,
+          after: `reject ${outcome.decision.reject.status}`,
+          costBefore: row.costUsd,
+          costAfter: 0,
+        });
         continue;
       }
       const model = catalog.get(outcome.decision.model);

@@ -7,7 +7,9 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
   const widths = keys.map((key, i) => Math.max(key.length, ...cells.map((line) => (line[i] ?? "").length)));
   const numeric = keys.map((_, i) => rows.every((row) => typeof row[keys[i] as string] === "number"));
   const line = (values: readonly string[]) =>
-    values.map((value, i) => (numeric[i] ? value.padStart(widths[i] ?? 0) : value.padEnd(widths[i] ?? 0))).join("  ");
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i] ?? 0) : value.padEnd(widths[i] ?? 0)))
+      .join("  ");
   return [line(keys), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
@@ -17,6 +19,7 @@ export function printTable(rows: readonly Record<string, unknown>[], columns?: r
 
 function format(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  if (typeof value === "number")
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
   return String(value);
 }

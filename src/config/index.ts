@@ -64,8 +64,8 @@ export function parseConfigFile(text: string, source: string): ConfigFile {
 }
 
 export function loadSettings(env: Record<string, string | undefined>, cwd = process.cwd()): Settings {
-  const path = env.SPENDEX_CONFIG ?? `${cwd}/spendex.config.json`;
-  const explicit = env.SPENDEX_CONFIG !== undefined;
+  const explicit = Boolean(env.SPENDEX_CONFIG);
+  const path = env.SPENDEX_CONFIG || `${cwd}/spendex.config.json`;
   let file: ConfigFile = {};
   if (existsSync(path)) file = parseConfigFile(readFileSync(path, "utf8"), path);
   else if (explicit) throw new ConfigError(`SPENDEX_CONFIG points at ${path}, which does not exist`);
@@ -85,15 +85,23 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
   const models = applyOverrides([...BUILTIN_MODELS], file.models ?? []);
   for (const provider of file.providers ?? []) {
     if (NATIVE.some((n) => n.name === provider.name))
-      throw new ConfigError(`providers: '${provider.name}' is a native provider; connect it with its env vars`);
+      throw new ConfigError(
+        `providers: '${provider.name}' is a native provider; connect it with its env vars`,
+      );
     const apiKey = env[provider.apiKeyEnv];
     if (apiKey) {
-      connections.push({ name: provider.name, kind: "openai-compatible", baseUrl: trimSlash(provider.baseUrl), apiKey });
+      connections.push({
+        name: provider.name,
+        kind: "openai-compatible",
+        baseUrl: trimSlash(provider.baseUrl),
+        apiKey,
+      });
     } else disconnected.set(provider.name, provider.apiKeyEnv);
     for (const entry of provider.models) models.push(customModel(provider.name, entry));
   }
   const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be a port number`);
   return {
     port,
     host: env.HOST ?? "127.0.0.1",
@@ -157,11 +165,15 @@ function customModel(provider: string, entry: ModelEntryConfig): CatalogModel {
   };
 }
 
-function applyOverrides(models: CatalogModel[], overrides: NonNullable<ConfigFile["models"]>): CatalogModel[] {
+function applyOverrides(
+  models: CatalogModel[],
+  overrides: NonNullable<ConfigFile["models"]>,
+): CatalogModel[] {
   for (const override of overrides) {
     const index = models.findIndex((model) => model.id === override.id);
     const base = models[index];
-    if (!base) throw new ConfigError(`models: '${override.id}' is not a shipped model; declare it under providers`);
+    if (!base)
+      throw new ConfigError(`models: '${override.id}' is not a shipped model; declare it under providers`);
     models[index] = {
       ...base,
       tier: override.tier ?? base.tier,

@@ -21,7 +21,11 @@ export function webhookAlerts(options: {
   const inFlight = new Set<Promise<void>>();
 
   async function deliver(alert: Alert): Promise<void> {
-    const body = JSON.stringify({ type: "spendex.budget_alert", ...alert, percent: Math.round(alert.threshold * 100) });
+    const body = JSON.stringify({
+      type: "spendex.budget_alert",
+      ...alert,
+      percent: Math.round(alert.threshold * 100),
+    });
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {

@@ -106,7 +106,9 @@ export function policyInput(
   };
   return {
     request,
-    classification: toPolicyClassification(context.classification as NonNullable<RequestContext["classification"]>),
+    classification: toPolicyClassification(
+      context.classification as NonNullable<RequestContext["classification"]>,
+    ),
     key: { id: key?.id ?? "", name: key?.name ?? "", team: key?.team ?? null, env: key?.env ?? null },
     agent: context.agent ?? null,
     budgets: context.budgets.map((budget) => ({

@@ -42,7 +42,8 @@ export class Breakers {
   state(key: string): BreakerState {
     const circuit = this.circuits.get(key);
     if (!circuit) return "closed";
-    if (circuit.state === "open" && this.now() - circuit.openedAt >= this.options.cooldownMs) return "half_open";
+    if (circuit.state === "open" && this.now() - circuit.openedAt >= this.options.cooldownMs)
+      return "half_open";
     return circuit.state;
   }
 

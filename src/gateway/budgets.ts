@@ -54,7 +54,11 @@ export class BudgetGuard {
 
   constructor(
     private readonly repository: BudgetRepository,
-    private readonly options: { onAlert?: (alert: Alert) => void; now?: () => number; refreshMs?: number } = {},
+    private readonly options: {
+      onAlert?: (alert: Alert) => void;
+      now?: () => number;
+      refreshMs?: number;
+    } = {},
   ) {}
 
   /** The budgets that apply to a request, with spend and what remains. */
@@ -86,7 +90,9 @@ export class BudgetGuard {
   reserve(views: readonly BudgetView[], usd: number): (actualUsd: number) => void {
     if (views.length === 0) return noop;
     const now = this.now();
-    const rows = views.map((view) => this.row(view.scope, view.name)).filter((row): row is BudgetRow => !!row);
+    const rows = views
+      .map((view) => this.row(view.scope, view.name))
+      .filter((row): row is BudgetRow => !!row);
     for (const row of rows) {
       const ledger = this.ledger(row, now);
       if (ledger.spent + ledger.reserved + usd > row.limitUsd) {
@@ -117,7 +123,8 @@ export class BudgetGuard {
     if (ledger.periodStart !== periodStart(row.period, now)) return;
     ledger.spent = this.repository.addSpend(row.scope, row.name, ledger.periodStart, usd);
     let bits = 0;
-    for (const threshold of THRESHOLDS) if (ledger.spent >= threshold.ratio * row.limitUsd) bits |= threshold.bit;
+    for (const threshold of THRESHOLDS)
+      if (ledger.spent >= threshold.ratio * row.limitUsd) bits |= threshold.bit;
     if (bits !== 0) this.alert(row, ledger, bits, now);
   }
 
@@ -186,7 +193,11 @@ export class BudgetGuard {
 }
 
 /** Worst-case cost of a request on the priciest candidate: prompt estimate plus max output. */
-export function worstCaseUsd(candidates: readonly CatalogModel[], promptTokens: number, maxTokens: number | undefined): number {
+export function worstCaseUsd(
+  candidates: readonly CatalogModel[],
+  promptTokens: number,
+  maxTokens: number | undefined,
+): number {
   let worst = 0;
   for (const model of candidates) {
     const output = Math.min(maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS, model.maxOutputTokens);

@@ -6,7 +6,15 @@ import type { ChatRequest } from "../openai/types";
 import type { KeyRecord } from "../store";
 import type { BudgetView } from "./budgets";
 
-export const STAGES = ["authenticate", "parse", "classify", "decide", "dispatch", "stream", "record"] as const;
+export const STAGES = [
+  "authenticate",
+  "parse",
+  "classify",
+  "decide",
+  "dispatch",
+  "stream",
+  "record",
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface Attempt {

@@ -25,7 +25,12 @@ export interface DispatchDeps {
 /** The client went away; nothing more is sent and the log says so. */
 export class ClientAbortError extends SpendexError {
   constructor() {
-    super({ type: "invalid_request_error", code: "client_closed_request", status: 499, message: "Client closed the request." });
+    super({
+      type: "invalid_request_error",
+      code: "client_closed_request",
+      status: 499,
+      message: "Client closed the request.",
+    });
   }
 }
 
@@ -60,7 +65,12 @@ export async function dispatch<T>(
       } catch (error) {
         if (signal.aborted) throw new ClientAbortError();
         const failure = asProviderError(error, model);
-        const entry: Attempt = { model: model.id, status: failure.upstreamStatus, ms: round(performance.now() - start), error: failure.code };
+        const entry: Attempt = {
+          model: model.id,
+          status: failure.upstreamStatus,
+          ms: round(performance.now() - start),
+          error: failure.code,
+        };
         context.attempts.push(entry);
         if (error instanceof UnsupportedError) {
           // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it.
@@ -109,7 +119,11 @@ function asProviderError(error: unknown, model: CatalogModel): ProviderError {
 }
 
 /** Exponential backoff with jitter; honours retry-after, or gives up on this model when it is too long. */
-function backoff(deps: DispatchDeps, attempt: number, retryAfterSeconds: number | undefined): number | undefined {
+function backoff(
+  deps: DispatchDeps,
+  attempt: number,
+  retryAfterSeconds: number | undefined,
+): number | undefined {
   const { baseDelayMs, maxDelayMs } = deps.retry;
   if (retryAfterSeconds !== undefined) {
     const wait = retryAfterSeconds * 1000;
@@ -134,7 +148,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Every candidate failed: the upstream's own 429 when that was the cause throughout, else 503. */
 function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
-  const tried = attempts.map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status || a.error})`).join(", ");
+  const tried = attempts
+    .map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status || a.error})`)
+    .join(", ");
   if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
     const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));
     return new SpendexError({

@@ -24,7 +24,12 @@ export type { RequestContext } from "./context";
 
 /** `auto` routing: classify the request and let the policy choose; fills the context, returns models in order. */
 export interface AutoRouter {
-  route(context: RequestContext, traits: RequestTraits, constraints: Constraints, headers: Headers): Promise<CatalogModel[]>;
+  route(
+    context: RequestContext,
+    traits: RequestTraits,
+    constraints: Constraints,
+    headers: Headers,
+  ): Promise<CatalogModel[]>;
 }
 
 export interface GatewayDeps {
@@ -62,7 +67,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function chatCompletions(request: Request): Promise<Response> {
     const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
     try {
-      const key = timed(context, "authenticate", () => authenticator.authenticate(request.headers.get("authorization")));
+      const key = timed(context, "authenticate", () =>
+        authenticator.authenticate(request.headers.get("authorization")),
+      );
       context.key = key;
       const parseStart = performance.now();
       const text = await readBody(request, settings.bodyLimitBytes);
@@ -106,7 +113,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       context.candidates = failoverCandidates(catalog, chosen, first.tier, traits.needs, constraints);
       if (deps.budgets && context.budgets.length > 0) {
         const maxTokens = chat.max_completion_tokens ?? chat.max_tokens ?? undefined;
-        const worst = worstCaseUsd(context.candidates.slice(0, settings.retry.maxCandidates), traits.estimatedPromptTokens, maxTokens);
+        const worst = worstCaseUsd(
+          context.candidates.slice(0, settings.retry.maxCandidates),
+          traits.estimatedPromptTokens,
+          maxTokens,
+        );
         context.release = deps.budgets.reserve(context.budgets, worst);
       }
 
@@ -229,7 +240,8 @@ function noCandidate(): SpendexError {
   return new SpendexError({
     type: "service_unavailable",
     code: "provider_unavailable",
-    message: "No connected model can serve this request under its constraints (providers, tools, vision, context).",
+    message:
+      "No connected model can serve this request under its constraints (providers, tools, vision, context).",
   });
 }
 

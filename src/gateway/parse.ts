@@ -42,7 +42,8 @@ function tooLarge(limitBytes: number): SpendexError {
 }
 
 export function parseChatRequest(text: string): ChatRequest {
-  if (text.trim() === "") throw invalidRequest("The request body is empty; send a JSON chat completion request.");
+  if (text.trim() === "")
+    throw invalidRequest("The request body is empty; send a JSON chat completion request.");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -82,7 +83,12 @@ export function traitsOf(request: ChatRequest): RequestTraits {
   const format = request.response_format?.type;
   const jsonMode = format === "json_object" || format === "json_schema";
   return {
-    needs: { tools, vision: images, jsonSchema: format === "json_schema", contextTokens: estimatedPromptTokens + maxOutput },
+    needs: {
+      tools,
+      vision: images,
+      jsonSchema: format === "json_schema",
+      contextTokens: estimatedPromptTokens + maxOutput,
+    },
     estimatedPromptTokens,
     images,
     jsonMode,

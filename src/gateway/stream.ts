@@ -70,7 +70,11 @@ export function sseBody(opened: OpenedStream, hooks: StreamHooks): ReadableStrea
             continue;
           }
           if (!hooks.includeUsage && chunk.usage === null) delete chunk.usage;
-          if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) {
+          if (
+            chunk.choices.some(
+              (choice) => choice.finish_reason !== null && choice.finish_reason !== undefined,
+            )
+          ) {
             held.push(chunk);
             continue;
           }

@@ -27,11 +27,21 @@ export function createApp(deps: AppDeps) {
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") {
         return errorResponse(
-          new SpendexError({ type: "not_found_error", code: "unknown_url", message: "Unknown URL. See /v1/chat/completions and /v1/models." }),
+          new SpendexError({
+            type: "not_found_error",
+            code: "unknown_url",
+            message: "Unknown URL. See /v1/chat/completions and /v1/models.",
+          }),
         );
       }
       if (code === "PARSE" || code === "VALIDATION") {
-        return errorResponse(new SpendexError({ type: "invalid_request_error", code: "invalid_request", message: "The request could not be parsed." }));
+        return errorResponse(
+          new SpendexError({
+            type: "invalid_request_error",
+            code: "invalid_request",
+            message: "The request could not be parsed.",
+          }),
+        );
       }
       return errorResponse(error);
     })
@@ -46,7 +56,13 @@ export function createApp(deps: AppDeps) {
       const data = catalog
         .all()
         .filter((model) => gateway.connected.has(model.provider))
-        .map((model) => ({ id: model.id, object: "model", created, owned_by: model.provider, tier: model.tier }));
+        .map((model) => ({
+          id: model.id,
+          object: "model",
+          created,
+          owned_by: model.provider,
+          tier: model.tier,
+        }));
       data.unshift({ id: "auto", object: "model", created, owned_by: "spendex", tier: "auto" as never });
       return Response.json({ object: "list", data });
     })

@@ -1,6 +1,6 @@
 // TypeBox schema of what the gateway relies on in a Chat Completions body; every other field passes through.
 
-import { type TSchema, Type as T } from "@sinclair/typebox";
+import { Type as T, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type ValueError } from "@sinclair/typebox/compiler";
 import { invalidRequest } from "../errors";
 import type { ChatRequest } from "./types";
@@ -32,7 +32,10 @@ export const ChatRequestSchema = T.Object(
     max_completion_tokens: T.Optional(T.Union([PositiveInt, T.Null()])),
     stream: T.Optional(T.Union([T.Boolean(), T.Null()])),
     stream_options: T.Optional(
-      T.Union([T.Object({ include_usage: T.Optional(T.Boolean()) }, { additionalProperties: true }), T.Null()]),
+      T.Union([
+        T.Object({ include_usage: T.Optional(T.Boolean()) }, { additionalProperties: true }),
+        T.Null(),
+      ]),
     ),
     stop: T.Optional(T.Union([T.String(), T.Array(T.String(), { maxItems: 4 }), T.Null()])),
     tools: T.Optional(T.Array(FunctionTool)),
@@ -88,7 +91,7 @@ function summarise(value: unknown, param: string): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "string") {
-    const enumLike = /(role|type|model)$/.test(param) && value.length <= 40 && /^[\w.\/-]*$/.test(value);
+    const enumLike = /(role|type|model)$/.test(param) && value.length <= 40 && /^[\w./-]*$/.test(value);
     return enumLike ? JSON.stringify(value) : "a string";
   }
   if (typeof value === "object") return "an object";

@@ -34,7 +34,12 @@ export interface ChatMessage {
 
 export interface FunctionTool {
   type: "function";
-  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+    strict?: boolean | null;
+  };
 }
 
 export type ToolChoice =
@@ -49,7 +54,12 @@ export type ResponseFormat =
   | { type: "json_object" }
   | {
       type: "json_schema";
-      json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean | null; description?: string };
+      json_schema: {
+        name: string;
+        schema?: Record<string, unknown>;
+        strict?: boolean | null;
+        description?: string;
+      };
     };
 
 /** The request body. Unknown fields are kept and forwarded untouched to OpenAI-compatible upstreams. */
@@ -121,7 +131,12 @@ export interface ChatCompletionChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: { role?: "assistant"; content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] };
+    delta: {
+      role?: "assistant";
+      content?: string | null;
+      refusal?: string | null;
+      tool_calls?: ToolCallDelta[];
+    };
     finish_reason: FinishReason | null;
     logprobs?: unknown;
   }>;

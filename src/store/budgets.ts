@@ -50,10 +50,18 @@ export class BudgetRepository {
 
   spend(scope: BudgetScope, name: string, periodStart: number): SpendRow {
     const row = this.db
-      .select({ spentUsd: budgetSpend.spentUsd, reservedUsd: budgetSpend.reservedUsd, alertsSent: budgetSpend.alertsSent })
+      .select({
+        spentUsd: budgetSpend.spentUsd,
+        reservedUsd: budgetSpend.reservedUsd,
+        alertsSent: budgetSpend.alertsSent,
+      })
       .from(budgetSpend)
       .where(
-        and(eq(budgetSpend.scope, scope), eq(budgetSpend.name, name), eq(budgetSpend.periodStart, periodStart)),
+        and(
+          eq(budgetSpend.scope, scope),
+          eq(budgetSpend.name, name),
+          eq(budgetSpend.periodStart, periodStart),
+        ),
       )
       .get();
     return row ?? { spentUsd: 0, reservedUsd: 0, alertsSent: 0 };

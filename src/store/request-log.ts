@@ -10,7 +10,10 @@ export type RequestRow = typeof requests.$inferInsert;
  * The insert is one prepared statement built once from the drizzle schema: building the query through
  * drizzle's query builder cost about 30 µs a row, most of the gateway's own time per request.
  */
-const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) => ({ field, name: column.name }));
+const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) => ({
+  field,
+  name: column.name,
+}));
 const INSERT_SQL = `INSERT OR IGNORE INTO requests (${COLUMNS.map((c) => `"${c.name}"`).join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
 
 type SqlValue = string | number | null;

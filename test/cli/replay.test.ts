@@ -68,5 +68,12 @@ test("summarise counts changes, rejections and cost change", () => {
     { id: "2", before: "openai/gpt-5", after: "openai/gpt-5", costBefore: 1, costAfter: 1 },
     { id: "3", before: "openai/gpt-5", after: "reject 402", costBefore: 1, costAfter: 0 },
   ]);
-  expect(summary).toMatchObject({ replayed: 3, changed: 2, rejected: 1, cost_before_usd: 3, cost_after_usd: 1.2, change_pct: -60 });
+  expect(summary).toMatchObject({
+    replayed: 3,
+    changed: 2,
+    rejected: 1,
+    cost_before_usd: 3,
+    cost_after_usd: 1.2,
+    change_pct: -60,
+  });
 });

@@ -32,7 +32,12 @@ describe("openai SDK against a listening gateway", () => {
     expect(response.choices[0]?.finish_reason).toBe("stop");
     expect(response.usage?.total_tokens).toBeGreaterThan(0);
     const spendex = (response as unknown as { spendex: Record<string, unknown> }).spendex;
-    expect(spendex).toMatchObject({ routed_model: "gpt-5-nano", provider: "openai", tier: "simple", saved_usd: 0 });
+    expect(spendex).toMatchObject({
+      routed_model: "gpt-5-nano",
+      provider: "openai",
+      tier: "simple",
+      saved_usd: 0,
+    });
   });
 
   test("streaming without include_usage: chunk.choices[0] exists on every chunk (the docs' Python example)", async () => {
@@ -67,8 +72,14 @@ describe("openai SDK against a listening gateway", () => {
   });
 
   test("a tool call, then the tool result sent back, then the answer", async () => {
-    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
-    const first = await client.chat.completions.create({ model: "gpt-5-mini", messages, tools: [weatherTool] });
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: "user", content: "Weather in Paris?" },
+    ];
+    const first = await client.chat.completions.create({
+      model: "gpt-5-mini",
+      messages,
+      tools: [weatherTool],
+    });
     const call = first.choices[0]?.message.tool_calls?.[0];
     expect(first.choices[0]?.finish_reason).toBe("tool_calls");
     expect(call?.type).toBe("function");
@@ -77,14 +88,24 @@ describe("openai SDK against a listening gateway", () => {
     expect(JSON.parse(call.function.arguments)).toEqual({ city: "sim" });
     messages.push(first.choices[0]?.message as OpenAI.Chat.ChatCompletionMessageParam);
     messages.push({ role: "tool", tool_call_id: call.id, content: '{"temp_c": 21}' });
-    const second = await client.chat.completions.create({ model: "gpt-5-mini", messages, tools: [weatherTool] });
+    const second = await client.chat.completions.create({
+      model: "gpt-5-mini",
+      messages,
+      tools: [weatherTool],
+    });
     expect(second.choices[0]?.finish_reason).toBe("stop");
     expect(second.choices[0]?.message.content).toContain("21");
   });
 
   test("400, 401 and 404 surface as the SDK's typed errors", async () => {
-    const failure = (run: () => Promise<unknown>) => run().then(() => undefined, (error: unknown) => error);
-    const bad = await failure(() => client.chat.completions.create({ model: "gpt-5-nano", messages: [], temperature: 9 }));
+    const failure = (run: () => Promise<unknown>) =>
+      run().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const bad = await failure(() =>
+      client.chat.completions.create({ model: "gpt-5-nano", messages: [], temperature: 9 }),
+    );
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect((bad as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("messages");
     const notFound = await failure(() =>

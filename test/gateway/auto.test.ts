@@ -16,15 +16,31 @@ class KeywordClassifier implements Classifier {
     const tier = text.includes("prove") ? "complex" : text.includes("code") ? "medium" : "simple";
     const confidence = text.includes("unsure") ? 0.4 : 0.9;
     const rest = (1 - confidence) / 2;
-    const scores = { simple: rest, medium: rest, complex: rest, [tier]: confidence } as Classification["scores"];
+    const scores = {
+      simple: rest,
+      medium: rest,
+      complex: rest,
+      [tier]: confidence,
+    } as Classification["scores"];
     return {
       tier,
       confidence,
       scores,
       signals: {
-        estimatedTokens: text.length / 4, turns: 1, userTurns: 1, systemChars: 0, lastUserChars: text.length,
-        codeFences: 0, codeTokenRatio: 0, mathDensity: 0, digitRatio: 0, questions: 0, listItems: 0,
-        tools: input.tools, images: input.images, jsonMode: input.jsonMode,
+        estimatedTokens: text.length / 4,
+        turns: 1,
+        userTurns: 1,
+        systemChars: 0,
+        lastUserChars: text.length,
+        codeFences: 0,
+        codeTokenRatio: 0,
+        mathDensity: 0,
+        digitRatio: 0,
+        questions: 0,
+        listItems: 0,
+        tools: input.tools,
+        images: input.images,
+        jsonMode: input.jsonMode,
       },
     };
   }
@@ -82,7 +98,12 @@ describe("auto", () => {
   test("a simple request goes to the cheapest simple model; saved is against the baseline", async () => {
     const response = await h.call("/v1/chat/completions", { json: auto("What is the capital of France?") });
     const spendex = await spendexOf(response);
-    expect(spendex).toMatchObject({ routed_model: "gpt-5-nano", tier: "simple", policy: "cheapest", reason: "cheapest simple" });
+    expect(spendex).toMatchObject({
+      routed_model: "gpt-5-nano",
+      tier: "simple",
+      policy: "cheapest",
+      reason: "cheapest simple",
+    });
     expect(spendex.policy_revision).toMatch(/^[0-9a-f]{8,}$/);
     expect(spendex.confidence).toBe(0.9);
     expect(spendex.saved_usd).toBeGreaterThan(0);
@@ -92,7 +113,9 @@ describe("auto", () => {
   });
 
   test("a medium request goes to the cheapest medium model of the connected providers", async () => {
-    const spendex = await spendexOf(await h.call("/v1/chat/completions", { json: auto("write code for a parser") }));
+    const spendex = await spendexOf(
+      await h.call("/v1/chat/completions", { json: auto("write code for a parser") }),
+    );
     expect(spendex).toMatchObject({ routed_model: "gpt-5-mini", provider: "openai", tier: "medium" });
   });
 
@@ -120,11 +143,18 @@ describe("auto", () => {
   });
 
   test("a policy rejection becomes the status and code it chose", async () => {
-    const response = await h.call("/v1/chat/completions", { json: auto("hello"), headers: { "x-spendex-test": "reject" } });
+    const response = await h.call("/v1/chat/completions", {
+      json: auto("hello"),
+      headers: { "x-spendex-test": "reject" },
+    });
     expect(response.status).toBe(402);
     expect(response.headers.get("x-should-retry")).toBe("false");
     const body = (await response.json()) as { error: { type: string; code: string; message: string } };
-    expect(body.error).toMatchObject({ type: "billing_error", code: "payment_required", message: "Team budget is spent." });
+    expect(body.error).toMatchObject({
+      type: "billing_error",
+      code: "payment_required",
+      message: "Team budget is spent.",
+    });
   });
 
   test("the decision input is logged for replay, without prompt text", async () => {
@@ -132,8 +162,16 @@ describe("auto", () => {
     const id = response.headers.get("x-request-id") as string;
     h.server.store.log.flush();
     const row = h.server.store.db.select().from(requests).where(eq(requests.id, id)).get();
-    expect(row).toMatchObject({ requestedModel: "auto", routedModel: "openai/gpt-5-mini", tier: "medium", policy: "cheapest" });
-    const input = JSON.parse(row?.decisionInput ?? "{}") as { classification: { tier: string }; candidates: { id: string }[] };
+    expect(row).toMatchObject({
+      requestedModel: "auto",
+      routedModel: "openai/gpt-5-mini",
+      tier: "medium",
+      policy: "cheapest",
+    });
+    const input = JSON.parse(row?.decisionInput ?? "{}") as {
+      classification: { tier: string };
+      candidates: { id: string }[];
+    };
     expect(input.classification.tier).toBe("medium");
     expect(input.candidates.map((c) => c.id)).toContain("mistral/mistral-large");
     expect(row?.decisionInput).not.toContain("private question");

@@ -28,7 +28,11 @@ afterAll(async () => {
   webhook.stop(true);
 });
 
-const small = { model: "gpt-5-nano", max_tokens: 20, messages: [{ role: "user", content: "Hi there, how are you?" }] };
+const small = {
+  model: "gpt-5-nano",
+  max_tokens: 20,
+  messages: [{ role: "user", content: "Hi there, how are you?" }],
+};
 
 describe("budgets", () => {
   test("50 concurrent requests never overrun a key's budget by more than one request", async () => {
@@ -60,7 +64,11 @@ describe("budgets", () => {
     expect(error.error.message).toContain("key 'capped'");
     expect(error.error.message).toContain("resets at");
     expect(rejected[0]?.headers.get("x-should-retry")).toBe("false");
-    const stored = h.server.store.budgets.spend("key", "capped", Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()));
+    const stored = h.server.store.budgets.spend(
+      "key",
+      "capped",
+      Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()),
+    );
     expect(stored.spentUsd).toBeCloseTo(spent, 12);
   });
 
@@ -91,15 +99,29 @@ describe("budgets", () => {
     const log = console.log;
     console.log = (line: string) => lines.push(line);
     try {
-      expect(runBudgetsCommand(["set", "--agent", "crawler", "--period", "day", "--limit-usd", "2.5"], h.server.store)).toBe(0);
+      expect(
+        runBudgetsCommand(
+          ["set", "--agent", "crawler", "--period", "day", "--limit-usd", "2.5"],
+          h.server.store,
+        ),
+      ).toBe(0);
       expect(runBudgetsCommand(["list", "--json"], h.server.store)).toBe(0);
     } finally {
       console.log = log;
     }
     const rows = JSON.parse(lines.at(-1) as string) as Array<Record<string, unknown>>;
-    expect(rows).toContainEqual(expect.objectContaining({ scope: "team", name: "growth", limit_usd: 1000, spent_usd: 0 }));
     expect(rows).toContainEqual(
-      expect.objectContaining({ scope: "agent", name: "crawler", period: "day", limit_usd: 2.5, reserved_usd: 0, remaining_usd: 2.5 }),
+      expect.objectContaining({ scope: "team", name: "growth", limit_usd: 1000, spent_usd: 0 }),
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        scope: "agent",
+        name: "crawler",
+        period: "day",
+        limit_usd: 2.5,
+        reserved_usd: 0,
+        remaining_usd: 2.5,
+      }),
     );
   });
 
@@ -108,7 +130,9 @@ describe("budgets", () => {
     console.error = () => {};
     try {
       expect(runBudgetsCommand(["set", "--period", "day", "--limit-usd", "1"], h.server.store)).toBe(2);
-      expect(runBudgetsCommand(["set", "--team", "x", "--period", "week", "--limit-usd", "1"], h.server.store)).toBe(2);
+      expect(
+        runBudgetsCommand(["set", "--team", "x", "--period", "week", "--limit-usd", "1"], h.server.store),
+      ).toBe(2);
     } finally {
       console.error = error;
     }

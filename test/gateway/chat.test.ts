@@ -12,7 +12,9 @@ afterAll(() => h.close());
 const hello = { model: "gpt-5-nano", messages: [{ role: "user", content: "Hello there" }] };
 
 async function errorOf(response: Response) {
-  const body = (await response.json()) as { error: { message: string; type: string; param: string | null; code: string } };
+  const body = (await response.json()) as {
+    error: { message: string; type: string; param: string | null; code: string };
+  };
   return { status: response.status, ...body.error };
 }
 
@@ -42,17 +44,26 @@ describe("authenticate", () => {
 
   test("a key with the wrong env prefix is rejected", async () => {
     const live = h.key.replace("spx_sk_test_", "spx_sk_live_");
-    const response = await h.call("/v1/chat/completions", { json: hello, headers: { authorization: `Bearer ${live}` } });
+    const response = await h.call("/v1/chat/completions", {
+      json: hello,
+      headers: { authorization: `Bearer ${live}` },
+    });
     expect(response.status).toBe(401);
   });
 
   test("a revoked key is rejected once the revocation is read", async () => {
     const issued = h.server.store.keys.create({ name: "to-revoke", env: "live" });
-    const ok = await h.call("/v1/chat/completions", { json: hello, headers: { authorization: `Bearer ${issued.key}` } });
+    const ok = await h.call("/v1/chat/completions", {
+      json: hello,
+      headers: { authorization: `Bearer ${issued.key}` },
+    });
     expect(ok.status).toBe(200);
     h.server.store.keys.revoke("to-revoke");
     await Bun.sleep(2_100);
-    const denied = await h.call("/v1/chat/completions", { json: hello, headers: { authorization: `Bearer ${issued.key}` } });
+    const denied = await h.call("/v1/chat/completions", {
+      json: hello,
+      headers: { authorization: `Bearer ${issued.key}` },
+    });
     const error = await errorOf(denied);
     expect(error.status).toBe(401);
     expect(error.message).toContain("revoked");
@@ -71,7 +82,11 @@ describe("parse", () => {
     ["max_completion_tokens 1.5", { ...hello, max_completion_tokens: 1.5 }, "max_completion_tokens"],
     ["stream string", { ...hello, stream: "yes" }, "stream"],
     ["five stops", { ...hello, stop: ["a", "b", "c", "d", "e"] }, "stop"],
-    ["tool without name", { ...hello, tools: [{ type: "function", function: {} }] }, "tools[0].function.name"],
+    [
+      "tool without name",
+      { ...hello, tools: [{ type: "function", function: {} }] },
+      "tools[0].function.name",
+    ],
     ["tool of another type", { ...hello, tools: [{ type: "retrieval" }] }, "tools[0].type"],
   ])("%s → 400 naming the parameter", async (_name, body, param) => {
     const error = await errorOf(await h.call("/v1/chat/completions", { json: body }));
@@ -82,12 +97,14 @@ describe("parse", () => {
 
   test("the error never echoes prompt text", async () => {
     const secret = "my secret prompt text";
-    const error = await errorOf(await h.call("/v1/chat/completions", { json: { model: "gpt-5-nano", messages: [secret] } }));
+    const error = await errorOf(
+      await h.call("/v1/chat/completions", { json: { model: "gpt-5-nano", messages: [secret] } }),
+    );
     expect(error.message).not.toContain(secret);
   });
 
   test.each([
-    ["malformed JSON", "{\"model\": ", 400, "invalid_json"],
+    ["malformed JSON", '{"model": ', 400, "invalid_json"],
     ["a JSON array", "[1,2]", 400, "invalid_request"],
     ["an empty body", "", 400, "invalid_request"],
   ])("%s → 4xx with its code", async (_name, raw, status, code) => {
@@ -111,12 +128,16 @@ describe("parse", () => {
 
 describe("decide", () => {
   test("unknown model → 404 model_not_found", async () => {
-    const error = await errorOf(await h.call("/v1/chat/completions", { json: { ...hello, model: "gpt-99" } }));
+    const error = await errorOf(
+      await h.call("/v1/chat/completions", { json: { ...hello, model: "gpt-99" } }),
+    );
     expect(error).toMatchObject({ status: 404, code: "model_not_found", param: "model" });
   });
 
   test("known model of an unconnected provider → 400 naming the env var", async () => {
-    const error = await errorOf(await h.call("/v1/chat/completions", { json: { ...hello, model: "claude-sonnet-4-6" } }));
+    const error = await errorOf(
+      await h.call("/v1/chat/completions", { json: { ...hello, model: "claude-sonnet-4-6" } }),
+    );
     expect(error).toMatchObject({ status: 400, code: "provider_not_connected" });
     expect(error.message).toContain("ANTHROPIC_API_KEY");
   });
@@ -129,7 +150,10 @@ describe("decide", () => {
   });
 
   test("x-spendex-providers excluding the pinned model's provider → 400 provider_not_allowed", async () => {
-    const response = await h.call("/v1/chat/completions", { json: hello, headers: { "x-spendex-providers": "anthropic" } });
+    const response = await h.call("/v1/chat/completions", {
+      json: hello,
+      headers: { "x-spendex-providers": "anthropic" },
+    });
     expect((await errorOf(response)).code).toBe("provider_not_allowed");
   });
 });
@@ -153,7 +177,11 @@ describe("forward and price", () => {
       headers: { "x-sim-cached-tokens": "300" },
     });
     const body = (await response.json()) as {
-      usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+      usage: {
+        prompt_tokens: number;
+        completion_tokens: number;
+        prompt_tokens_details: { cached_tokens: number };
+      };
       spendex: Record<string, unknown>;
     };
     const { prompt_tokens: prompt_, completion_tokens: completion } = body.usage;
@@ -173,7 +201,8 @@ describe("forward and price", () => {
   test("server-timing names the stages", async () => {
     const response = await h.call("/v1/chat/completions", { json: hello });
     const timing = response.headers.get("server-timing") ?? "";
-    for (const stage of ["authenticate", "parse", "decide", "dispatch"]) expect(timing).toContain(`${stage};dur=`);
+    for (const stage of ["authenticate", "parse", "decide", "dispatch"])
+      expect(timing).toContain(`${stage};dur=`);
   });
 
   test("upstream 429 keeps retry-after when it is the real cause", async () => {
@@ -196,7 +225,10 @@ describe("forward and price", () => {
 
 describe("side routes", () => {
   test("GET /v1/models lists connected models plus auto in OpenAI's list format", async () => {
-    const body = (await (await h.call("/v1/models")).json()) as { object: string; data: { id: string; owned_by: string }[] };
+    const body = (await (await h.call("/v1/models")).json()) as {
+      object: string;
+      data: { id: string; owned_by: string }[];
+    };
     expect(body.object).toBe("list");
     const ids = body.data.map((m) => m.id);
     expect(ids).toEqual(["auto", "openai/gpt-5-nano", "openai/gpt-5-mini", "openai/gpt-5"]);
@@ -209,7 +241,11 @@ describe("side routes", () => {
 
   test("/health and /ready", async () => {
     expect(((await (await h.call("/health")).json()) as { status: string }).status).toBe("ok");
-    const ready = (await (await h.call("/ready")).json()) as { status: string; store: string; catalog_models: number };
+    const ready = (await (await h.call("/ready")).json()) as {
+      status: string;
+      store: string;
+      catalog_models: number;
+    };
     expect(ready).toMatchObject({ status: "ready", store: "ok", catalog_models: 11 });
   });
 
@@ -228,8 +264,17 @@ describe("record", () => {
     h.server.store.log.flush();
     const { requests } = await import("../../src/store/schema");
     const { eq } = await import("drizzle-orm");
-    const row = h.server.store.db.select().from(requests).where(eq(requests.id, id as string)).get();
-    expect(row).toMatchObject({ status: 200, routedModel: "openai/gpt-5-nano", provider: "openai", outcome: "complete" });
+    const row = h.server.store.db
+      .select()
+      .from(requests)
+      .where(eq(requests.id, id as string))
+      .get();
+    expect(row).toMatchObject({
+      status: 200,
+      routedModel: "openai/gpt-5-nano",
+      provider: "openai",
+      outcome: "complete",
+    });
     expect(row?.promptTokens).toBeGreaterThan(0);
     expect(row?.costUsd).toBeGreaterThan(0);
     expect(Object.keys(JSON.parse(row?.stages ?? "{}"))).toEqual(
@@ -244,7 +289,11 @@ describe("record", () => {
     h.server.store.log.flush();
     const { requests } = await import("../../src/store/schema");
     const { eq } = await import("drizzle-orm");
-    const row = h.server.store.db.select().from(requests).where(eq(requests.id, id as string)).get();
+    const row = h.server.store.db
+      .select()
+      .from(requests)
+      .where(eq(requests.id, id as string))
+      .get();
     expect(row).toMatchObject({ status: 404, errorCode: "model_not_found", outcome: "failed" });
   });
 });

@@ -49,7 +49,11 @@ const body = (extra: Record<string, unknown> = {}) => ({
 
 function rowOf(id: string | null) {
   h.server.store.log.flush();
-  return h.server.store.db.select().from(requests).where(eq(requests.id, id as string)).get();
+  return h.server.store.db
+    .select()
+    .from(requests)
+    .where(eq(requests.id, id as string))
+    .get();
 }
 
 describe("stream", () => {
@@ -58,20 +62,28 @@ describe("stream", () => {
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const list = await events(response);
     expect(list.at(-1)?.data).toBe("[DONE]");
-    const chunks = list.slice(0, -1).map((e) => e.json as { choices: unknown[]; usage?: unknown; spendex?: unknown });
+    const chunks = list
+      .slice(0, -1)
+      .map((e) => e.json as { choices: unknown[]; usage?: unknown; spendex?: unknown });
     expect(chunks.every((c) => c.choices.length === 1)).toBe(true);
     expect(chunks.every((c) => !("usage" in c))).toBe(true);
     const last = chunks.at(-1) as { choices: { finish_reason: string }[]; spendex: Record<string, unknown> };
     expect(last.choices[0]?.finish_reason).toBe("stop");
     expect(last.spendex).toMatchObject({ routed_model: "gpt-5-nano", provider: "openai", tier: "simple" });
     expect(last.spendex.cost_usd as number).toBeGreaterThan(0);
-    const text = chunks.map((c) => ((c.choices[0] as { delta: { content?: string } }).delta.content ?? "")).join("");
+    const text = chunks
+      .map((c) => (c.choices[0] as { delta: { content?: string } }).delta.content ?? "")
+      .join("");
     expect(text).toBe("Simulated reply to: Tell me something");
   });
 
   test("with include_usage: the usage chunk comes last with empty choices and carries spendex", async () => {
-    const list = await events(await h.call("/v1/chat/completions", { json: body({ stream_options: { include_usage: true } }) }));
-    const chunks = list.slice(0, -1).map((e) => e.json as { choices: unknown[]; usage: unknown; spendex?: unknown });
+    const list = await events(
+      await h.call("/v1/chat/completions", { json: body({ stream_options: { include_usage: true } }) }),
+    );
+    const chunks = list
+      .slice(0, -1)
+      .map((e) => e.json as { choices: unknown[]; usage: unknown; spendex?: unknown });
     const last = chunks.at(-1) as { choices: unknown[]; usage: { total_tokens: number }; spendex: unknown };
     expect(last.choices).toEqual([]);
     expect(last.usage.total_tokens).toBeGreaterThan(0);
@@ -83,7 +95,10 @@ describe("stream", () => {
     const tools = [
       {
         type: "function",
-        function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+        function: {
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        },
       },
     ];
     const list = await events(await h.call("/v1/chat/completions", { json: body({ tools }) }));
@@ -91,7 +106,14 @@ describe("stream", () => {
     let id = "";
     let finish = "";
     for (const event of list) {
-      const choice = (event.json?.choices as { delta: { tool_calls?: { index: number; id?: string; function?: { arguments?: string } }[] }; finish_reason: string | null }[] | undefined)?.[0];
+      const choice = (
+        event.json?.choices as
+          | {
+              delta: { tool_calls?: { index: number; id?: string; function?: { arguments?: string } }[] };
+              finish_reason: string | null;
+            }[]
+          | undefined
+      )?.[0];
       for (const call of choice?.delta.tool_calls ?? []) {
         expect(call.index).toBe(0);
         if (call.id) id = call.id;
@@ -113,7 +135,10 @@ describe("stream", () => {
     expect(list.some((e) => e.data === "[DONE]")).toBe(false);
     const last = list.at(-1)?.json as { error: { type: string; code: string } };
     expect(last.error.code).toBeString();
-    expect(rowOf(response.headers.get("x-request-id"))).toMatchObject({ outcome: "error_after_first_byte", stream: true });
+    expect(rowOf(response.headers.get("x-request-id"))).toMatchObject({
+      outcome: "error_after_first_byte",
+      stream: true,
+    });
   });
 
   test("a failure before the first byte fails over transparently to an equivalent model", async () => {
@@ -122,7 +147,11 @@ describe("stream", () => {
       const response = await h.call("/v1/chat/completions", { json: body() });
       const list = await events(response);
       expect(list.at(-1)?.data).toBe("[DONE]");
-      const spendex = (list.at(-2)?.json as { spendex: { routed_model: string; provider: string; fallbacks: { model: string; status: number }[] } }).spendex;
+      const spendex = (
+        (list.at(-2)?.json ?? {}) as {
+          spendex: { routed_model: string; provider: string; fallbacks: { model: string; status: number }[] };
+        }
+      ).spendex;
       expect(spendex.routed_model).toBe("backup-nano");
       expect(spendex.provider).toBe("backup");
       expect(spendex.fallbacks.map((f) => [f.model, f.status])).toEqual([
@@ -141,7 +170,11 @@ describe("stream", () => {
     const controller = new AbortController();
     const response = await fetch(`${base}/v1/chat/completions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${h.key}`, "content-type": "application/json", "x-sim-fault": "stall:1" },
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        "content-type": "application/json",
+        "x-sim-fault": "stall:1",
+      },
       body: JSON.stringify(body()),
       signal: controller.signal,
     });

@@ -1,6 +1,6 @@
 // Test harness: a simulator upstream, a gateway wired to it on an in-memory store, and an issued key.
 
-import { buildServer, type BuildOptions, type Server } from "../../src/app";
+import { type BuildOptions, buildServer, type Server } from "../../src/app";
 import { type ConfigFile, resolveSettings, type Settings } from "../../src/config";
 import { startSimulator } from "../../src/simulator";
 import type { SimulatorHandle, SimulatorOptions } from "../../src/simulator/types";
@@ -58,7 +58,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         body = JSON.stringify(init.json);
       }
       return server.app.handle(
-        new Request(`http://spendex.local${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body }),
+        new Request(`http://spendex.local${path}`, {
+          method: init.method ?? (body ? "POST" : "GET"),
+          headers,
+          body,
+        }),
       );
     },
     listen() {
