@@ -8,6 +8,8 @@ import type { StreamResult } from "../types";
 import { transportError } from "./errors";
 import type { UpstreamCall } from "./upstream";
 
+const ignore = () => undefined;
+
 export interface ChunkSink {
   enqueue(chunk: ChatCompletionChunk): void;
 }
@@ -29,6 +31,7 @@ export interface StreamTranslator {
 /** The part of a body reader we use (Bun's and node:stream/web's reader types differ in extras). */
 interface Reader {
   read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+  cancel(reason?: unknown): Promise<void>;
 }
 
 class SsePump {
@@ -117,7 +120,7 @@ class SsePump {
     this.controller.close();
     // Let the connection finish on its own (usually it already has) so it can be reused; the total timer
     // still bounds it. Errors here no longer matter to anyone.
-    this.drain().catch(() => undefined);
+    this.drain().catch(ignore);
   }
 
   private async drain(): Promise<void> {
@@ -143,6 +146,8 @@ class SsePump {
   cancel(reason: unknown): void {
     this.done = true;
     this.call.abort(reason);
+    // The aborted fetch ends the body too; cancelling it as well frees it even under a fetch that ignores signals.
+    this.reader.cancel(reason).catch(ignore);
   }
 }
 
