@@ -50,10 +50,14 @@ test("SIGTERM under load: every in-flight request is answered and logged", async
         }),
       }).then(async (response) => ({ status: response.status, text: await response.text() }));
     const inFlight = Array.from({ length: 60 }, (_, i) => send(i % 2 === 0));
-    await Bun.sleep(60);
+    // SIGTERM once every request is in flight upstream (the simulator answers slowly on purpose).
+    const deadline = Date.now() + 10_000;
+    while (sim.records().length < 60 && Date.now() < deadline) await Bun.sleep(5);
     child.kill("SIGTERM");
+    const unfinishedAtStop = sim.records().filter((record) => record.status === 0).length;
     const results = await Promise.all(inFlight);
     expect(await child.exited).toBe(0);
+    expect(unfinishedAtStop).toBeGreaterThan(30);
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(results.filter((r) => r.text.includes("data: [DONE]")).length).toBe(30);
     const store = openStore({ url });
