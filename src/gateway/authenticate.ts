@@ -1,10 +1,17 @@
 // authenticate: the bearer key → an active issued key, compared by hash in constant time, cached briefly.
 
-import { timingSafeEqual } from "node:crypto";
 import { SpendexError } from "../errors";
 import { hashKey, type KeyRecord, type KeyRepository, parseKey } from "../store";
 
 const CACHE_MS = 2_000;
+const ZERO_HASH = "0".repeat(64);
+
+/** Constant-time comparison of two equal-length hex digests: every character is looked at, always. */
+function sameHex(a: string, b: string): boolean {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
 
 const unauthorized = (message: string) =>
   new SpendexError({ type: "authentication_error", code: "invalid_api_key", message });
@@ -23,9 +30,7 @@ export class Authenticator {
     const parsed = parseKey(presented);
     if (!parsed) throw unauthorized("Malformed API key. Spendex keys look like 'spx_sk_live_...'.");
     const record = this.lookup(parsed.id);
-    const expected = record ? Buffer.from(record.hash, "hex") : Buffer.alloc(32);
-    const actual = Buffer.from(hashKey(presented), "hex");
-    const matches = timingSafeEqual(expected, actual);
+    const matches = sameHex(record?.hash ?? ZERO_HASH, hashKey(presented));
     if (!record || !matches || record.env !== parsed.env) throw unauthorized("Invalid API key.");
     if (record.revokedAt !== null) throw unauthorized("This API key has been revoked.");
     return record;
