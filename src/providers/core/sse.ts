@@ -23,17 +23,17 @@ export interface StreamTranslator {
   tokens(): TokenCounts | undefined;
 }
 
-/**
- * Reads the upstream only when the consumer pulls (highWaterMark 0), so nothing is buffered beyond what one
- * network read carried. A body that ends early, a read error or a translator error (an upstream `error` event)
- * errors the stream with a ProviderError; cancelling the stream aborts the upstream.
- */
 /** The part of a body reader we use (Bun's and node:stream/web's reader types differ in extras). */
 interface Reader {
   read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
   cancel(reason?: unknown): Promise<void>;
 }
 
+/**
+ * Reads the upstream only when the consumer pulls (highWaterMark 0), so nothing is buffered beyond what one
+ * network read carried. A body that ends early, a read error or a translator error (an upstream `error` event)
+ * errors the stream with a ProviderError; cancelling the stream aborts the upstream.
+ */
 class SsePump {
   private readonly reader: Reader;
   private readonly decoder = new TextDecoder();
