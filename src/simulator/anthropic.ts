@@ -75,7 +75,8 @@ export async function handleAnthropic(exchange: Exchange, requireKey: string | u
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);
-  const early = await exchange.preempt(anthropicDialect, fault);
+  const pending = exchange.preempt(anthropicDialect, fault);
+  const early = pending instanceof Promise ? await pending : pending;
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
   const id = `msg_${nextId()}`;

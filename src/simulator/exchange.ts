@@ -32,8 +32,8 @@ const CUT_GRACE_MS = 50;
 const SSE_TYPE = "text/event-stream";
 
 export class Exchange {
-  private readonly abort = new AbortController();
-  private watching = false;
+  // Created on first use: most requests never wait, so they never need one.
+  private abort: AbortController | undefined;
   private finished = false;
 
   constructor(
@@ -45,9 +45,9 @@ export class Exchange {
 
   /** Aborted when the client goes away (request signal or stream cancel). */
   get signal(): AbortSignal {
-    if (!this.watching) {
+    if (!this.abort) {
       // Only requests that wait pay for a listener; instant answers cannot observe an abort anyway.
-      this.watching = true;
+      this.abort = new AbortController();
       const requestSignal = this.request.signal;
       if (requestSignal.aborted) this.markAborted();
       else requestSignal.addEventListener("abort", () => this.markAborted(), { once: true });
@@ -56,6 +56,7 @@ export class Exchange {
   }
 
   markAborted(): void {
+    this.abort ??= new AbortController();
     if (!this.abort.signal.aborted) this.abort.abort();
     if (this.finished || this.record.aborted) return;
     this.record.aborted = true;
@@ -100,9 +101,15 @@ export class Exchange {
 
   /**
    * Applies the faults that replace the answer (status, hang), after the latency. Returns the response to
-   * send, or undefined when the request should be answered (possibly with a stream fault later).
+   * send, or undefined when the request should be answered (possibly with a stream fault later). Answers
+   * synchronously when there is nothing to wait for, so the common case costs no extra promise turns.
    */
-  async preempt(dialect: Dialect, fault: Fault | undefined): Promise<Response | undefined> {
+  preempt(dialect: Dialect, fault: Fault | undefined): Response | undefined | Promise<Response | undefined> {
+    if (fault === undefined && this.pace.latencyMs <= 0) return undefined;
+    return this.preemptLater(dialect, fault);
+  }
+
+  private async preemptLater(dialect: Dialect, fault: Fault | undefined): Promise<Response | undefined> {
     if (fault?.kind === "hang") {
       await untilAborted(this.signal);
       this.record.status = 0;

@@ -99,7 +99,8 @@ export async function handleGemini(
   if (invalid) return exchange.error(geminiDialect, 400, invalid);
   const request = body as GenerateRequest;
   const fault = exchange.takeFault(model);
-  const early = await exchange.preempt(geminiDialect, fault);
+  const pending = exchange.preempt(geminiDialect, fault);
+  const early = pending instanceof Promise ? await pending : pending;
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
   const thoughts = thoughtsTokens(model, request);

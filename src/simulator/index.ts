@@ -32,20 +32,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     hostname: options.hostname ?? "127.0.0.1",
     // hang and stall must outlive Bun's default 10 s idle timeout: only the client decides when to give up.
     idleTimeout: 0,
-    async fetch(request) {
-      const url = new URL(request.url);
-      const route = routeOf(url.pathname, request.method);
-      if (!route) return notFound(request.method, url.pathname);
-      const record: SimulatorRecord = {
-        format: route.format,
-        path: url.pathname,
-        model: route.model ?? "",
-        headers: Object.fromEntries(request.headers),
-        body: undefined,
-        status: 0,
-        aborted: false,
-        stream: false,
-      };
+    // Not async: the handlers' promises go straight back to Bun, with no extra promise turn.
+    fetch(request) {
+      const { path, query } = splitUrl(request.url);
+      const route = routeOf(path, request.method);
+      if (!route) return notFound(request.method, path);
+      const record = newRecord(route, path, request.headers);
       records.push(record);
       if (records.length > RECORD_LIMIT * 1.2) records = records.slice(-RECORD_LIMIT);
       const exchange = new Exchange(request, record, resolvePace(pace, request.headers), hooks);
@@ -56,11 +48,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           return handleAnthropic(exchange, requireKey);
         case "gemini": {
           // Without alt=sse, streamGenerateContent answers one JSON array of chunks, as Google's API does.
-          const mode = !route.stream ? "json" : url.searchParams.get("alt") === "sse" ? "sse" : "array";
+          const mode = !route.stream
+            ? "json"
+            : new URLSearchParams(query).get("alt") === "sse"
+              ? "sse"
+              : "array";
           return handleGemini(exchange, route.model ?? "", mode, requireKey);
         }
         default:
-          return notFound(request.method, url.pathname);
+          return notFound(request.method, path);
       }
     },
   });
@@ -82,6 +78,38 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await server.stop(true);
     },
   };
+}
+
+/** Path and query of an absolute request URL, without the cost of a URL object. */
+function splitUrl(url: string): { path: string; query: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return { path: "/", query: "" };
+  const question = url.indexOf("?", start);
+  return question < 0
+    ? { path: url.slice(start), query: "" }
+    : { path: url.slice(start, question), query: url.slice(question + 1) };
+}
+
+/** A record whose `headers` are copied out of the request only when someone reads them. */
+function newRecord(route: Route, path: string, headers: Headers): SimulatorRecord {
+  let copy: Record<string, string> | undefined;
+  const record = {
+    format: route.format,
+    path,
+    model: route.model ?? "",
+    body: undefined as unknown,
+    status: 0,
+    aborted: false,
+    stream: false,
+  } as SimulatorRecord;
+  Object.defineProperty(record, "headers", {
+    enumerable: true,
+    get: () => {
+      copy ??= Object.fromEntries(headers);
+      return copy;
+    },
+  });
+  return record;
 }
 
 interface Route {

@@ -81,7 +81,8 @@ export async function handleOpenAI(exchange: Exchange, requireKey: string | unde
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);
-  const early = await exchange.preempt(dialect, fault);
+  const pending = exchange.preempt(dialect, fault);
+  const early = pending instanceof Promise ? await pending : pending;
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
   const id = mistral ? nextId() : `chatcmpl-${nextId()}`;

@@ -62,7 +62,12 @@ export function estimateTokens(chars: number): number {
 const REPLY_WORDS = 8;
 
 function firstWords(text: string, count: number): string {
-  return text.trim().split(/\s+/).slice(0, count).join(" ");
+  // Only the head of the text matters: keeps long prompts from costing a full split on every request.
+  return text
+    .slice(0, 40 * count)
+    .trim()
+    .split(/\s+/, count)
+    .join(" ");
 }
 
 /** Decides the answer to a conversation: tool calls, JSON, or text truncated by stop sequences and max tokens. */
@@ -198,9 +203,11 @@ export function textOf(content: unknown): string {
 }
 
 let sequence = 0;
+/** Differs between processes, so ids from two simulator runs do not collide. */
+const ID_PREFIX = `sim${Date.now().toString(36)}`;
 
 /** A short unique suffix for ids (`chatcmpl-...`, `msg_...`, `call_...`). */
 export function nextId(): string {
   sequence = (sequence + 1) % 0x7fffffff;
-  return `sim${Date.now().toString(36)}${sequence.toString(36)}`;
+  return ID_PREFIX + sequence.toString(36);
 }
