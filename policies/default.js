@@ -62,14 +62,16 @@ function route(input) {
  */
 function rank(input, target) {
   const base = TIERS.indexOf(target);
-  /** @param {Spendex.PolicyCandidate} candidate */
-  const order = (candidate) => {
+  const scored = [];
+  for (const candidate of input.candidates) {
+    if (!fits(candidate, input.request)) continue;
     const distance = TIERS.indexOf(candidate.tier) - base;
-    return (candidate.healthy ? 0 : 10) + (distance >= 0 ? distance : TIERS.length - distance);
-  };
-  return input.candidates
-    .filter((candidate) => fits(candidate, input.request))
-    .sort((a, b) => order(a) - order(b) || price(a) - price(b) || (a.id < b.id ? -1 : 1));
+    const order = (candidate.healthy ? 0 : 10) + (distance >= 0 ? distance : TIERS.length - distance);
+    // One number per candidate, so the sort compares numbers instead of calling helpers (ids break ties).
+    scored.push({ candidate, score: order * 1e6 + price(candidate) });
+  }
+  scored.sort((a, b) => a.score - b.score || (a.candidate.id < b.candidate.id ? -1 : 1));
+  return scored.map((entry) => entry.candidate);
 }
 
 /**

@@ -39,7 +39,9 @@ export const PolicyRequestSchema = Type.Object(
     metadata: Type.Record(Type.String(), Type.String()),
     user: Type.Union([Type.String(), Type.Null()]),
     /** Only the `x-spendex-*` request headers, names lower-cased. */
-    headers: Type.Record(Type.String({ pattern: "^x-spendex-[a-z0-9-]+$" }), Type.String()),
+    headers: Type.Record(Type.String({ pattern: "^x-spendex-.+$" }), Type.String(), {
+      additionalProperties: false,
+    }),
   },
   strict,
 );

@@ -4,6 +4,7 @@ import { builtinDecide } from "./builtin";
 import type { PolicyInput, PolicyOutcome } from "./contract";
 import { normaliseDecision } from "./decision";
 import { type PolicySource, readPolicyDir, watchPolicyDir } from "./loader";
+import { sampleInput } from "./samples";
 import {
   DEFAULT_LIMITS,
   PolicyCompileError,
@@ -40,6 +41,8 @@ export interface PolicyEngine {
   policies(): string[];
   /** The last compile error of a policy when its newest file revision is not live. */
   compileError(policyName: string): string | undefined;
+  /** Sandbox health for readiness checks and tests. */
+  stats(): { moduleGeneration: number; moduleMemoryBytes: number };
   /** Re-reads the directory now (what the watcher does after a change). */
   reload(): void;
   close(): void;
@@ -70,7 +73,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       if (failed.get(source.name)?.revision === source.revision) continue;
       try {
         // Compile fully before swapping: a decision sees the old revision or the new one, never a mix.
-        const compiled = host.compile(source.file, source.source);
+        const compiled = warmed(host.compile(source.file, source.source));
         current?.compiled?.dispose();
         live.set(source.name, { source, compiled });
         failed.delete(source.name);
@@ -86,6 +89,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       live.delete(name);
     }
     for (const name of failed.keys()) if (!present.has(name)) failed.delete(name);
+    maybeReplaceModule();
   }
 
   /** The runtime for a live policy, recompiled after a module swap or a call that may have left state. */
@@ -96,6 +100,8 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     compiled?.dispose();
     entry.compiled = undefined;
     try {
+      // No warm-up here: machine code is shared by every module of the process, and a policy that bombs
+      // on the sample would fill each fresh module it is moved to.
       entry.compiled = host.compile(entry.source.file, entry.source.source);
     } catch {
       // Compiled before, so only the sandbox itself can fail here; decide() reports it and falls back.
@@ -150,11 +156,9 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       return fallback(input, name, revision, "the sandbox could not load the policy", start);
     const { candidates, ...rest } = input;
     const result = compiled.call(JSON.stringify(rest), candidatesJson(candidates));
-    if (!result.ok) {
-      const outcome = fallback(input, name, revision, result.message, start);
-      maybeReplaceModule();
-      return outcome;
-    }
+    // Checked after every call (one property read): a bloated module is swapped even if no call failed.
+    maybeReplaceModule();
+    if (!result.ok) return fallback(input, name, revision, result.message, start);
     const normalised = normaliseDecision(JSON.parse(result.text) as unknown, candidates);
     if (!normalised.ok) return fallback(input, name, revision, normalised.error, start);
     const outcome: PolicyOutcome = {
@@ -186,6 +190,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     revision: (name) => live.get(name)?.source.revision,
     policies: () => [...live.keys()].sort(),
     compileError: (name) => failed.get(name)?.message,
+    stats: () => ({ moduleGeneration: host.generation, moduleMemoryBytes: host.memoryBytes() }),
     reload: safeReload,
     close() {
       stopWatching();
@@ -214,6 +219,17 @@ function sameJson(a: unknown, b: unknown): boolean {
   }
   for (const _ in right) count--;
   return count === 0;
+}
+
+let warmInput: [string, string] | undefined;
+/** A new revision runs a few times on a sample first, so its first timed decision is not its slowest. */
+function warmed(compiled: SandboxPolicy): SandboxPolicy {
+  if (warmInput === undefined) {
+    const { candidates, ...rest } = sampleInput();
+    warmInput = [JSON.stringify(rest), JSON.stringify(candidates)];
+  }
+  compiled.warm(...warmInput);
+  return compiled;
 }
 
 function since(start: number): number {
