@@ -39,8 +39,16 @@ export function applyParams(request: ChatRequest, body: Record<string, unknown>)
         body.temperature = Math.min(value as number, 1);
         break;
       case "top_p":
+        // top_p 1 samples from the whole distribution: no effect, and clients send it by default. Claude 4.5 and
+        // later reject temperature together with top_p, so that combination is refused here with a clear message.
+        if (value === 1) break;
+        if (request.temperature != null) {
+          throw refuse(key, "current Claude models take temperature or top_p, not both");
+        }
+        body.top_p = value;
+        break;
       case "top_k":
-        body[key] = value;
+        body.top_k = value;
         break;
       case "stop":
         body.stop_sequences = stopList(value as ChatRequest["stop"]);

@@ -145,7 +145,9 @@ describe("parameters", () => {
     ["defaults max_tokens", {}, { max_tokens: 1024 }],
     ["max_completion_tokens wins", { max_tokens: 10, max_completion_tokens: 20 }, { max_tokens: 20 }],
     ["temperature clamped to 1", { temperature: 1.7 }, { temperature: 1 }],
-    ["temperature kept below 1", { temperature: 0.3, top_p: 0.9 }, { temperature: 0.3, top_p: 0.9 }],
+    ["temperature kept below 1", { temperature: 0.3 }, { temperature: 0.3 }],
+    ["top_p alone", { top_p: 0.9 }, { top_p: 0.9 }],
+    ["top_p 1 beside temperature is neutral", { temperature: 0.5, top_p: 1 }, { temperature: 0.5 }],
     ["stop string", { stop: "END" }, { stop_sequences: ["END"] }],
     ["stop list", { stop: ["a", "b"] }, { stop_sequences: ["a", "b"] }],
     ["user -> metadata.user_id", { user: "u-1" }, { metadata: { user_id: "u-1" } }],
@@ -189,6 +191,7 @@ describe("parameters", () => {
 
   test.each([
     ["n", 2],
+    ["top_p", 0.5],
     ["logprobs", true],
     ["top_logprobs", 2],
     ["presence_penalty", 0.5],
@@ -200,7 +203,7 @@ describe("parameters", () => {
   ])("%s is refused naming the param and anthropic", (key, value) => {
     let error: unknown;
     try {
-      toAnthropicBody(callOptions({ messages, [key]: value }), false);
+      toAnthropicBody(callOptions({ messages, temperature: 0.7, [key]: value }), false);
     } catch (caught) {
       error = caught;
     }
