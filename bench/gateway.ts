@@ -41,7 +41,9 @@ const bodyFor = (model: string, stream: boolean) => JSON.stringify({ model, mess
 async function startGateway(name: string, simPort: number, extraEnv: Record<string, string> = {}) {
   const db = join(work, `${name}.db`);
   const store = openStore({ url: `sqlite:${db}` });
-  const key = store.keys.create({ name: "bench", env: "live" }).key;
+  const key = (await store.keys.create({ name: "bench", env: "live" })).key;
+  // A generous budget, so that the measured path includes reserving and settling spend.
+  await store.budgets.set({ scope: "key", name: "bench", period: "day", limitUsd: 1_000_000 });
   await store.close();
   const config = join(work, `${name}.config.json`);
   writeFileSync(
@@ -152,7 +154,15 @@ async function main() {
   const proxy = target("floor", `http://127.0.0.1:${floor.port}/v1`, "sk-bench");
   const pinned = target("gateway", `http://127.0.0.1:${gateway.port}/v1`, gateway.key);
   const breakerOpen = target("gateway-failover", `http://127.0.0.1:${faulty.port}/v1`, faulty.key);
-  const targets = [direct, proxy, pinned, breakerOpen];
+  const auto = target("gateway-auto", `http://127.0.0.1:${gateway.port}/v1`, gateway.key, "auto");
+  const autoOn = await send(auto).then(
+    () => true,
+    (error: unknown) => {
+      progress(`auto routing unavailable, skipped: ${(error as Error).message}`);
+      return false;
+    },
+  );
+  const targets = autoOn ? [direct, proxy, pinned, auto, breakerOpen] : [direct, proxy, pinned, breakerOpen];
 
   collectTimings = true;
   const latency = await latencyRounds(targets, false);
@@ -183,27 +193,29 @@ async function main() {
   });
   const floorRps = rps.get("floor") ?? 1;
   const stageRows = Object.entries(timings)
-    .filter(([name]) => name.startsWith("gateway:"))
+    .filter(([name]) => name.startsWith("gateway"))
     .map(([name, values]) => ({
-      stage: name.slice("gateway:".length),
+      target_stage: name,
       p50_ms: round(stats(values).p50, 4),
       p99_ms: round(stats(values).p99, 4),
     }));
 
   console.log("\nLatency added over calling the simulator directly (loopback, non-streaming unless noted)\n");
   console.log(formatTable(rows));
-  console.log("\nGateway stages (server-timing, pinned model)\n");
+  console.log("\nGateway stages (server-timing, concurrency 1)\n");
   console.log(formatTable(stageRows));
   const added = (latency.get("gateway") as LatencyStats).p50 - base.p50;
   const floorAdded = (latency.get("floor") as LatencyStats).p50 - base.p50;
-  const failoverDelta =
-    (latency.get("gateway-failover") as LatencyStats).p50 - (latency.get("gateway") as LatencyStats).p50;
+  const pinnedStats = latency.get("gateway") as LatencyStats;
+  const failoverDelta = (latency.get("gateway-failover") as LatencyStats).p50 - pinnedStats.p50;
+  const autoStats = latency.get("gateway-auto");
   const summary = {
     gateway_added_p50_ms: round(added),
     floor_added_p50_ms: round(floorAdded),
     gateway_minus_floor_p50_ms: round(added - floorAdded),
     rps_ratio_gateway_to_floor: round((rps.get("gateway") ?? 0) / floorRps, 3),
     breaker_open_minus_healthy_p50_ms: round(failoverDelta),
+    auto_minus_pinned_p50_ms: autoStats ? round(autoStats.p50 - pinnedStats.p50) : "n/a",
   };
   console.log(
     "\nSummary (targets: gateway − floor ≤ 0.1 ms; rps ratio ≥ 0.8; breaker open − healthy ≤ 0.1 ms)\n",
