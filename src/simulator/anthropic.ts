@@ -38,6 +38,7 @@ function errorObject(status: number, message?: string) {
 export const anthropicDialect: Dialect = {
   errorBody: (status, message) =>
     JSON.stringify({ type: "error", error: errorObject(status, message), request_id: `req_${nextId()}` }),
+  streamErrorStatus: 529,
   streamError: (status) => event("error", { type: "error", error: errorObject(status) }),
   headers: () => ({ "request-id": `req_${nextId()}` }),
 };

@@ -11,6 +11,8 @@ export interface Dialect {
   errorBody(status: number, message?: string, retryAfterSeconds?: number): string;
   /** The provider's in-stream error event (a whole SSE frame). */
   streamError(status: number): string;
+  /** The status `error:K` uses when the spec names none: what the provider most often sends mid-stream. */
+  streamErrorStatus: number;
   /** Extra response headers the provider always sends (e.g. a request id). */
   headers?(): Record<string, string>;
 }
@@ -123,8 +125,12 @@ export class Exchange {
     return undefined;
   }
 
-  /** A JSON body; a stream fault (cut/stall/error) truncates it after half the body. */
+  /**
+   * A JSON body. `cut` and `stall` truncate it after half the body; `error` has no stream to interrupt, so it
+   * becomes the provider's error status.
+   */
   json(dialect: Dialect, body: string, fault: Fault | undefined): Response {
+    if (fault?.kind === "error") return this.error(dialect, fault.status ?? dialect.streamErrorStatus);
     this.record.status = 200;
     const headers = { "content-type": JSON_TYPE, ...dialect.headers?.() };
     if (!fault || fault.kind === "status" || fault.kind === "hang") {
@@ -178,7 +184,7 @@ export class Exchange {
             }
             if (fault.kind === "error") {
               this.finished = true;
-              controller.enqueue(encoder.encode(dialect.streamError(fault.status ?? 529)));
+              controller.enqueue(encoder.encode(dialect.streamError(fault.status ?? dialect.streamErrorStatus)));
               controller.close();
               return;
             }

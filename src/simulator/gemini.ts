@@ -49,6 +49,7 @@ export const geminiDialect: Dialect = {
         : [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }];
     return JSON.stringify({ error: errorObject(status, message, details) });
   },
+  streamErrorStatus: 503,
   streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\r\n\r\n`,
 };
 

@@ -38,6 +38,7 @@ export const mistralDialect: Dialect = {
     status === 401
       ? JSON.stringify({ message: "Unauthorized", request_id: nextId() })
       : JSON.stringify(errorObject(status, message)),
+  streamErrorStatus: 500,
   streamError: (status) => `data: ${JSON.stringify(errorObject(status))}\n\n`,
 };
 

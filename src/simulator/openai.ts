@@ -59,6 +59,7 @@ function errorObject(status: number, message?: string) {
 
 export const openaiDialect: Dialect = {
   errorBody: (status, message) => JSON.stringify({ error: errorObject(status, message) }),
+  streamErrorStatus: 500,
   streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\n\n`,
   headers: () => ({ "x-request-id": `req_${nextId()}` }),
 };

@@ -11,8 +11,9 @@
 /**
  * `cut:K` ends the stream abruptly after K content chunks (a truncated chunked body, no final chunk);
  * `stall:K` sends K content chunks then nothing until the client aborts; `hang` never answers until the
- * client aborts; `error:K[:STATUS]` sends K content chunks then the provider's in-stream error event
- * (default status 529 overloaded / 500) and closes. `times: n` applies the fault to the first n matching
+ * client aborts; `error:K[:STATUS]` sends K content chunks then the provider's in-stream error event and
+ * closes (default status: OpenAI/Mistral 500, Anthropic 529 overloaded, Gemini 503; a non-streaming request
+ * gets that status as its HTTP error instead). `times: n` applies the fault to the first n matching
  * requests, then clears it.
  */
 export type Fault =

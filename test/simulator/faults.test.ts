@@ -1,6 +1,8 @@
 // Fault injection and pacing, seen through the official `openai` SDK: cut, hang, stall, error, times, pace.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import OpenAI, { type APIError } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { type SimulatorHandle, startSimulator } from "../../src/simulator";
@@ -203,5 +205,53 @@ describe("faults", () => {
     expect(sim.records()).toHaveLength(1);
     sim.reset();
     expect(sim.records()).toHaveLength(0);
+  });
+});
+
+describe("aborts in the other formats", () => {
+  test("anthropic: a stalled stream aborted by the SDK is counted", async () => {
+    const anthropic = new Anthropic({ apiKey: "k", baseURL: sim.url, maxRetries: 0 });
+    const stream = anthropic.messages.stream(
+      { model: "claude-haiku-4-5", max_tokens: 64, messages: [{ role: "user", content: "one two three" }] },
+      { headers: { "x-sim-fault": "stall:1" } },
+    );
+    let text = "";
+    stream.on("text", (delta) => {
+      text += delta;
+    });
+    await until(() => text.length > 0);
+    expect(text).toBe("Simulated");
+    stream.abort();
+    await stream.done().catch(() => undefined);
+    await until(() => sim.abortedCount() === 1);
+    expect(sim.abortedCount()).toBe(1);
+    expect(sim.records()[0]).toMatchObject({ format: "anthropic", aborted: true, stream: true });
+  });
+
+  test("gemini: a hung request aborted through abortSignal is counted", async () => {
+    const gemini = new GoogleGenAI({ apiKey: "k", httpOptions: { baseUrl: sim.url } });
+    const controller = new AbortController();
+    const pending = gemini.models
+      .generateContent({
+        model: "gemini-2.5-flash",
+        contents: "hi",
+        config: { abortSignal: controller.signal, httpOptions: { headers: { "x-sim-fault": "hang" } } },
+      })
+      .catch((error: unknown) => error);
+    await until(() => sim.records().length === 1);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await until(() => sim.abortedCount() === 1);
+    expect(sim.records()[0]).toMatchObject({ format: "gemini", aborted: true });
+  });
+
+  test("error:K on a non-streaming request is the provider's error status", async () => {
+    const response = await fetch(`${sim.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "k", "anthropic-version": "2023-06-01", "x-sim-fault": "error:2" },
+      body: JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(529);
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe("overloaded_error");
   });
 });
