@@ -85,7 +85,7 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
     return new ProviderError({
       ...base,
       type: "not_found_error",
-      code: "upstream_not_found",
+      code: detail.upstreamCode ?? "upstream_not_found",
       param: detail.param ?? null,
       message: `The provider '${provider}' answered 404${said}`,
     });

@@ -21,9 +21,13 @@ class GeminiWire implements ProviderWire {
   }
 
   url(options: CallOptions, stream: boolean): string {
+    // Google's own model names come as `models/gemini-...`; the path already has that segment.
+    const model = options.upstreamModel.startsWith("models/")
+      ? options.upstreamModel.slice(7)
+      : options.upstreamModel;
     return stream
-      ? `${this.base}${options.upstreamModel}:streamGenerateContent?alt=sse`
-      : `${this.base}${options.upstreamModel}:generateContent`;
+      ? `${this.base}${model}:streamGenerateContent?alt=sse`
+      : `${this.base}${model}:generateContent`;
   }
 
   body(options: CallOptions): unknown {
