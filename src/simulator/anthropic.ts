@@ -1,6 +1,7 @@
 // Anthropic Messages wire format: POST /v1/messages, JSON and `event:`/`data:` SSE, Anthropic's error envelope.
 
 import type { Dialect, Exchange, Frame } from "./exchange";
+import { anthropicHistoryError } from "./history";
 import { readJson } from "./openai";
 import {
   type Conversation,
@@ -73,6 +74,8 @@ export async function handleAnthropic(exchange: Exchange, requireKey: string | u
   const invalid = validate(body);
   if (invalid) return exchange.error(anthropicDialect, 400, invalid);
   const request = body as MessagesRequest;
+  const history = anthropicHistoryError(request.messages);
+  if (history) return exchange.error(anthropicDialect, 400, history);
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);

@@ -184,7 +184,9 @@ export class Exchange {
             }
             if (fault.kind === "error") {
               this.finished = true;
-              controller.enqueue(encoder.encode(dialect.streamError(fault.status ?? dialect.streamErrorStatus)));
+              controller.enqueue(
+                encoder.encode(dialect.streamError(fault.status ?? dialect.streamErrorStatus)),
+              );
               controller.close();
               return;
             }

@@ -1,6 +1,7 @@
 // Google Gemini wire format: models/{m}:generateContent and :streamGenerateContent (?alt=sse or a JSON array).
 
 import type { Dialect, Exchange, Frame } from "./exchange";
+import { geminiHistoryError } from "./history";
 import { readJson } from "./openai";
 import {
   type Conversation,
@@ -99,6 +100,8 @@ export async function handleGemini(
   const invalid = validate(body);
   if (invalid) return exchange.error(geminiDialect, 400, invalid);
   const request = body as GenerateRequest;
+  const history = geminiHistoryError(request.contents);
+  if (history) return exchange.error(geminiDialect, 400, history);
   const fault = exchange.takeFault(model);
   const pending = exchange.preempt(geminiDialect, fault);
   const early = pending instanceof Promise ? await pending : pending;

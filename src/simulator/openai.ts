@@ -2,6 +2,7 @@
 
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, FinishReason, Usage } from "../openai/types";
 import type { Dialect, Exchange, Frame } from "./exchange";
+import { openaiHistoryError } from "./history";
 import {
   isMistral,
   mistralCompletion,
@@ -79,6 +80,17 @@ export async function handleOpenAI(exchange: Exchange, requireKey: string | unde
   const violation = mistral ? mistralViolation(body as Record<string, unknown>) : undefined;
   if (violation) return exchange.respond(violation.status, violation.body);
   const request = body as ChatRequest;
+  const history = openaiHistoryError(request.messages);
+  if (history) {
+    if (mistral) return exchange.error(dialect, 400, "Not the same number of function calls and responses");
+    const error = {
+      message: history.message,
+      type: "invalid_request_error",
+      param: history.param,
+      code: null,
+    };
+    return exchange.respond(400, JSON.stringify({ error }));
+  }
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);

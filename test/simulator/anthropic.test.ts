@@ -297,4 +297,22 @@ describe("anthropic format", () => {
     expect(error).toBeInstanceOf(Error);
     expect(text).toBe("Simulated reply");
   });
+
+  test("tool history must pair up: a tool_result for an unknown tool_use id is a 400", async () => {
+    const error = await client.messages
+      .create({
+        model: "claude-sonnet-4-6",
+        max_tokens: 16,
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: [{ type: "tool_use", id: "toolu_a", name: "f", input: {} }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_b", content: "x" }] },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain(
+      "unexpected `tool_use_id` found in `tool_result` blocks: toolu_b",
+    );
+  });
 });

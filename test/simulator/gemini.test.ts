@@ -296,4 +296,23 @@ describe("gemini format", () => {
       "Simulated reply to: hi there",
     );
   });
+
+  test("function responses must match the calls of the turn before", async () => {
+    const error = await client.models
+      .generateContent({
+        model: "gemini-2.5-flash",
+        contents: [
+          { role: "user", parts: [{ text: "Weather?" }] },
+          {
+            role: "model",
+            parts: [{ functionCall: { name: "a", args: {} } }, { functionCall: { name: "b", args: {} } }],
+          },
+          { role: "user", parts: [{ functionResponse: { name: "a", response: { ok: true } } }] },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).message).toContain("number of function response parts");
+  });
 });

@@ -321,4 +321,38 @@ describe("openai format", () => {
       await guarded.stop();
     }
   });
+
+  test("tool history must pair up: a stray tool message and an unanswered call are 400s", async () => {
+    const stray = await client.chat.completions
+      .create({
+        model: "gpt-5",
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "tool", tool_call_id: "call_nowhere", content: "result" },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(stray).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((stray as APIError).param).toBe("messages.[1].role");
+    const unanswered = await client.chat.completions
+      .create({
+        model: "gpt-5",
+        messages: [
+          { role: "user", content: "hi" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "f", arguments: "{}" } },
+              { id: "call_2", type: "function", function: { name: "f", arguments: "{}" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_1", content: "one" },
+          { role: "user", content: "and?" },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(unanswered).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((unanswered as APIError).message).toContain("did not have response messages: call_2");
+  });
 });
