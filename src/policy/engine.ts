@@ -12,6 +12,7 @@ import {
   type SandboxLimits,
   type SandboxPolicy,
 } from "./sandbox";
+import { type EncodedInput, InputEncoder } from "./transport";
 
 export interface PolicyErrorEvent {
   policy: string;
@@ -115,17 +116,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     for (const entry of live.values()) runnable(entry);
   }
 
-  // Serialising the candidates is most of the host's share of a decision, and they rarely change: compare
-  // with the last list (a structural compare, so a caller mutating its array in place is still seen).
-  let lastCandidates: unknown;
-  let lastCandidatesJson = "";
-  function candidatesJson(candidates: PolicyInput["candidates"]): string {
-    if (!sameJson(candidates, lastCandidates)) {
-      lastCandidatesJson = JSON.stringify(candidates);
-      lastCandidates = JSON.parse(lastCandidatesJson);
-    }
-    return lastCandidatesJson;
-  }
+  const encoder = new InputEncoder();
 
   /** The built-in's answer in place of the policy's; every failure is reported. */
   function fallback(
@@ -154,12 +145,11 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     const compiled = runnable(entry);
     if (compiled === undefined)
       return fallback(input, name, revision, "the sandbox could not load the policy", start);
-    const { candidates, ...rest } = input;
-    const result = compiled.call(JSON.stringify(rest), candidatesJson(candidates));
+    const result = compiled.call(encoder.encode(input));
     // Checked after every call (one property read): a bloated module is swapped even if no call failed.
     maybeReplaceModule();
     if (!result.ok) return fallback(input, name, revision, result.message, start);
-    const normalised = normaliseDecision(JSON.parse(result.text) as unknown, candidates);
+    const normalised = normaliseDecision(JSON.parse(result.text) as unknown, input.candidates);
     if (!normalised.ok) return fallback(input, name, revision, normalised.error, start);
     const outcome: PolicyOutcome = {
       decision: normalised.decision,
@@ -201,34 +191,11 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   };
 }
 
-/** Deep equality of JSON values. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let index = 0; index < a.length; index++) if (!sameJson(a[index], b[index])) return false;
-    return true;
-  }
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  let count = 0;
-  for (const key in left) {
-    if (!sameJson(left[key], right[key])) return false;
-    count++;
-  }
-  for (const _ in right) count--;
-  return count === 0;
-}
-
-let warmInput: [string, string] | undefined;
+let warmInput: EncodedInput | undefined;
 /** A new revision runs a few times on a sample first, so its first timed decision is not its slowest. */
 function warmed(compiled: SandboxPolicy): SandboxPolicy {
-  if (warmInput === undefined) {
-    const { candidates, ...rest } = sampleInput();
-    warmInput = [JSON.stringify(rest), JSON.stringify(candidates)];
-  }
-  compiled.warm(...warmInput);
+  warmInput ??= new InputEncoder().encode(sampleInput());
+  compiled.warm(warmInput);
   return compiled;
 }
 

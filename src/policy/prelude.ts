@@ -20,15 +20,18 @@ export const PRELUDE_SOURCE = `(() => {
   const FunctionPrototype = Function.prototype;
   const OriginalDate = Date;
   const dateParse = Date.parse;
-  let now = 0;
+  // Date.parse costs more than a whole small decision here, so the decision time is parsed on first use.
+  let nowText = "";
+  let nowMs = Number.NaN;
+  const now = () => (nowMs === nowMs ? nowMs : (nowMs = dateParse(nowText)));
 
   function PinnedDate(...args) {
-    if (new.target === undefined) return new OriginalDate(now).toString();
-    return args.length === 0 ? new OriginalDate(now) : new OriginalDate(...args);
+    if (new.target === undefined) return new OriginalDate(now()).toString();
+    return args.length === 0 ? new OriginalDate(now()) : new OriginalDate(...args);
   }
   defineProperty(PinnedDate, "name", { value: "Date" });
   PinnedDate.prototype = OriginalDate.prototype;
-  PinnedDate.now = function now_() { return now; };
+  PinnedDate.now = function now_() { return now(); };
   PinnedDate.parse = OriginalDate.parse;
   PinnedDate.UTC = OriginalDate.UTC;
   defineProperty(OriginalDate.prototype, "constructor", { value: PinnedDate, writable: true, configurable: true });
@@ -89,7 +92,6 @@ export const PRELUDE_SOURCE = `(() => {
     }
     if (classification !== null && typeof classification === "object") {
       freeze(classification.scores);
-      freeze(classification.signals);
       freeze(classification);
     }
     freeze(key);
@@ -103,13 +105,20 @@ export const PRELUDE_SOURCE = `(() => {
 
   function bind(factory) {
     if (typeof factory() !== "function") throw new TypeError("the policy must define function route(input)");
-    return function call(json, candidatesJson) {
+    return function call(json, candidatesJson, signalsJson) {
       if (candidatesJson !== "") candidates = freezeInput(parse(candidatesJson));
       const input = parse(json);
+      // Signals are parsed on first read: most policies never look at them.
+      let signals;
+      const readSignals = () => (signals ??= freeze(parse(signalsJson)));
+      if (input.classification !== null && typeof input.classification === "object") {
+        defineProperty(input.classification, "signals", { get: freeze(readSignals), enumerable: true });
+      }
       freezeRest(input);
       input.candidates = candidates;
       freeze(input);
-      now = dateParse(input.now);
+      nowText = input.now;
+      nowMs = Number.NaN;
       const route = factory();
       const answer = route(input);
       const text = stringify(answer);

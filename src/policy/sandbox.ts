@@ -13,6 +13,7 @@ import {
   RELEASE_SYNC,
 } from "quickjs-emscripten";
 import { PRELUDE_SOURCE, WRAP_PREFIX_LENGTH, wrapPolicySource } from "./prelude";
+import type { EncodedInput } from "./transport";
 
 export interface SandboxLimits {
   /** CPU time per decision, enforced by the interrupt handler and checked again by the host. */
@@ -293,20 +294,19 @@ export class SandboxPolicy {
     this.generation = parts.host.generation;
   }
 
-  /**
-   * Runs route() on an input given as JSON without its candidates, plus the candidates' JSON, which
-   * crosses into the VM only when it differs from the previous call's (it is the bulk of the input).
-   */
-  call(restJson: string, candidatesJson: string, deadlineMs = this.parts.host.limits.deadlineMs): CallResult {
+  /** Runs route(); the candidates' JSON crosses only when it differs from the previous call's. */
+  call(input: EncodedInput, deadlineMs = this.parts.host.limits.deadlineMs): CallResult {
     const { context, clock, host } = this.parts;
     clock.arm(deadlineMs);
-    const fresh = candidatesJson !== this.lastCandidates;
+    const fresh = input.candidates !== this.lastCandidates;
     this.lastCandidates = undefined;
-    const rest = context.newString(restJson);
-    const list = context.newString(fresh ? candidatesJson : "");
-    const result = context.callFunction(this.parts.call, context.undefined, rest, list);
+    const rest = context.newString(input.rest);
+    const list = context.newString(fresh ? input.candidates : "");
+    const signals = context.newString(input.signals);
+    const result = context.callFunction(this.parts.call, context.undefined, rest, list, signals);
     rest.dispose();
     list.dispose();
+    signals.dispose();
     if (result.error) {
       const info = describeWith(context, clock, this.parts.describe, result.error);
       result.dispose();
@@ -320,7 +320,7 @@ export class SandboxPolicy {
     const overrun = clock.overrun(deadlineMs);
     const usedMs = overrun ? clock.used() : 0;
     clock.disarm();
-    this.lastCandidates = candidatesJson;
+    this.lastCandidates = input.candidates;
     if (this.parts.runtime.hasPendingJob()) {
       this.tainted = true;
       return {
@@ -344,9 +344,9 @@ export class SandboxPolicy {
    * Runs the policy a few times under a generous deadline, ignoring the answers, so the machine code for
    * the paths it uses exists before a decision is timed. A failure here is the first real call's to report.
    */
-  warm(restJson: string, candidatesJson: string, times = 5): void {
+  warm(input: EncodedInput, times = 5): void {
     for (let round = 0; round < times && !this.tainted; round++) {
-      if (!this.call(restJson, candidatesJson, COMPILE_DEADLINE_MS).ok) break;
+      if (!this.call(input, COMPILE_DEADLINE_MS).ok) break;
     }
   }
 

@@ -5,20 +5,18 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createPolicyEngine, sampleInput, sampleInputs } from "../../src/policy";
 import { DEFAULT_LIMITS, SandboxHost } from "../../src/policy/sandbox";
+import { type EncodedInput, InputEncoder } from "../../src/policy/transport";
 
 const DEFAULT_POLICY = readFileSync(resolve(import.meta.dir, "../../policies/default.js"), "utf8");
 
 test("a compiled policy's heap does not grow over 10,000 decisions", async () => {
   const host = await SandboxHost.create(DEFAULT_LIMITS);
   const policy = host.compile("default.js", DEFAULT_POLICY);
-  const inputs = sampleInputs().map(({ input }) => {
-    const { candidates, ...rest } = input;
-    return [JSON.stringify(rest), JSON.stringify(candidates)] as const;
-  });
+  const encoder = new InputEncoder();
+  const inputs = sampleInputs().map(({ input }) => encoder.encode(input));
   const run = (count: number) => {
     for (let i = 0; i < count; i++) {
-      const [rest, candidates] = inputs[i % inputs.length] as readonly [string, string];
-      const result = policy.call(rest, candidates);
+      const result = policy.call(inputs[i % inputs.length] as EncodedInput);
       if (!result.ok) throw new Error(result.message);
     }
   };

@@ -1,0 +1,76 @@
+// How a PolicyInput crosses into the sandbox: three JSON strings, candidates resent only when they change.
+
+import type { PolicyCandidate, PolicyInput } from "./contract";
+
+/**
+ * Parsing JSON is most of a decision's cost inside QuickJS, so the input travels in parts: `candidates`
+ * (the bulk, and rarely changed: the VM keeps the last parsed, frozen list), `signals` (parsed inside only
+ * if the policy reads them) and the rest.
+ */
+export interface EncodedInput {
+  rest: string;
+  candidates: string;
+  signals: string;
+}
+
+/**
+ * Field-by-field equality of two candidate lists, written out because it runs on every decision: a generic
+ * walk cost as much as serialising. test/policy/transport.test.ts proves it reads every field of the schema.
+ */
+export function sameCandidates(a: readonly PolicyCandidate[], b: readonly PolicyCandidate[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index] as PolicyCandidate;
+    const y = b[index] as PolicyCandidate;
+    if (
+      x.id !== y.id ||
+      x.provider !== y.provider ||
+      x.tier !== y.tier ||
+      x.prices.input !== y.prices.input ||
+      x.prices.cached_input !== y.prices.cached_input ||
+      x.prices.output !== y.prices.output ||
+      x.context_window !== y.context_window ||
+      x.capabilities.tools !== y.capabilities.tools ||
+      x.capabilities.vision !== y.capabilities.vision ||
+      x.capabilities.json_schema !== y.capabilities.json_schema ||
+      x.capabilities.streaming !== y.capabilities.streaming ||
+      x.healthy !== y.healthy ||
+      x.p50_ms !== y.p50_ms
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Encodes inputs for one engine; remembers the last candidates (a copy: callers may mutate theirs). */
+export class InputEncoder {
+  private lastCandidates: PolicyCandidate[] = [];
+  private lastCandidatesJson = "[]";
+
+  encode(input: PolicyInput): EncodedInput {
+    const { candidates, classification } = input;
+    if (!sameCandidates(candidates, this.lastCandidates)) {
+      this.lastCandidatesJson = JSON.stringify(candidates);
+      this.lastCandidates = JSON.parse(this.lastCandidatesJson) as PolicyCandidate[];
+    }
+    // Spelled out rather than spread: this is the hot path, and the schema is strict anyway.
+    const rest = {
+      request: input.request,
+      classification: {
+        tier: classification.tier,
+        confidence: classification.confidence,
+        scores: classification.scores,
+      },
+      key: input.key,
+      agent: input.agent,
+      budgets: input.budgets,
+      now: input.now,
+    };
+    return {
+      rest: JSON.stringify(rest),
+      candidates: this.lastCandidatesJson,
+      signals: JSON.stringify(classification.signals),
+    };
+  }
+}

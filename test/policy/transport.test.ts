@@ -1,0 +1,74 @@
+// The input transport: what crosses into the sandbox is exactly the input, and the candidate cache sees every change.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { TSchema } from "@sinclair/typebox";
+import {
+  type PolicyCandidate,
+  PolicyCandidateSchema,
+  sampleBudget,
+  sampleCandidates,
+  sampleInput,
+  sampleInputs,
+} from "../../src/policy";
+import { DEFAULT_LIMITS, SandboxHost, type SandboxPolicy } from "../../src/policy/sandbox";
+import { InputEncoder, sameCandidates } from "../../src/policy/transport";
+
+/** Every leaf path of a TypeBox object schema. */
+function leafPaths(schema: TSchema, prefix: string[] = []): string[][] {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties;
+  if (properties === undefined) return [prefix];
+  return Object.entries(properties).flatMap(([key, child]) => leafPaths(child, [...prefix, key]));
+}
+
+test.each(leafPaths(PolicyCandidateSchema).map((path) => [path.join("."), path] as const))(
+  "a change to candidate field %s is seen",
+  (_, path) => {
+    const before = sampleCandidates();
+    const after = structuredClone(before);
+    let holder = after[3] as unknown as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) holder = holder[key] as Record<string, unknown>;
+    const last = path.at(-1) as string;
+    const value = holder[last];
+    holder[last] =
+      typeof value === "boolean" ? !value : typeof value === "number" ? value + 1 : `${String(value)}x`;
+    expect(sameCandidates(before, after)).toBe(false);
+    expect(sameCandidates(before, structuredClone(before))).toBe(true);
+  },
+);
+
+let host: SandboxHost;
+let echo: SandboxPolicy;
+beforeAll(async () => {
+  host = await SandboxHost.create(DEFAULT_LIMITS);
+  echo = host.compile("echo.js", "function route(input) { return input; }");
+});
+afterAll(() => {
+  echo.dispose();
+  host.close();
+});
+
+test.each(sampleInputs().map(({ name, input }) => [name, input] as const))(
+  "sample %s crosses intact",
+  (_, input) => {
+    const encoder = new InputEncoder();
+    const withBudget = {
+      ...input,
+      budgets: [...input.budgets, sampleBudget({ scope: "team", name: "core" })],
+    };
+    for (const value of [input, withBudget, input]) {
+      const result = echo.call(encoder.encode(value));
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(JSON.parse(result.text)).toEqual(value);
+    }
+  },
+);
+
+test("a caller mutating its candidate list in place is still seen", () => {
+  const encoder = new InputEncoder();
+  const input = sampleInput();
+  const first = echo.call(encoder.encode(input));
+  (input.candidates[0] as PolicyCandidate).healthy = false;
+  const second = echo.call(encoder.encode(input));
+  expect(first.ok && JSON.parse(first.text).candidates[0].healthy).toBe(true);
+  expect(second.ok && JSON.parse(second.text).candidates[0].healthy).toBe(false);
+});
