@@ -1,19 +1,10 @@
 // Anthropic Messages wire format: POST /v1/messages, JSON and `event:`/`data:` SSE, Anthropic's error envelope.
 
-import type { Dialect, Exchange, Frame } from "./exchange";
+import { type AnthropicReply, event, message, streamFrames } from "./anthropic-reply";
+import type { Dialect, Exchange } from "./exchange";
 import { anthropicHistoryError } from "./history";
 import { readJson } from "./openai";
-import {
-  type Conversation,
-  type JsonSchema,
-  nextId,
-  type Plan,
-  planAnswer,
-  splitFragments,
-  splitWords,
-  type ToolSpec,
-  textOf,
-} from "./reply";
+import { type Conversation, type JsonSchema, nextId, planAnswer, type ToolSpec, textOf } from "./reply";
 
 const ERROR_TYPES: Record<number, [string, string]> = {
   400: ["invalid_request_error", "Invalid request."],
@@ -44,10 +35,6 @@ export const anthropicDialect: Dialect = {
   headers: () => ({ "request-id": `req_${nextId()}` }),
 };
 
-function event(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 interface MessagesRequest {
   model: string;
   max_tokens: number;
@@ -59,6 +46,15 @@ interface MessagesRequest {
   stream?: boolean;
   output_config?: { format?: { type?: string; schema?: JsonSchema } };
   output_format?: { type?: string; schema?: JsonSchema };
+  thinking?: { type?: string };
+}
+
+/** Extended thinking, when the request turns it on: a short deterministic thought about the last turn. */
+function thinkingText(request: MessagesRequest): string | undefined {
+  const type = request.thinking?.type;
+  if (type !== "enabled" && type !== "adaptive") return undefined;
+  const last = request.messages[request.messages.length - 1];
+  return `Thinking about: ${textOf(last?.content).slice(0, 60)}`;
 }
 
 export async function handleAnthropic(exchange: Exchange, requireKey: string | undefined): Promise<Response> {
@@ -83,10 +79,11 @@ export async function handleAnthropic(exchange: Exchange, requireKey: string | u
   const early = pending instanceof Promise ? await pending : pending;
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
-  const id = `msg_${nextId()}`;
-  if (request.stream === true)
-    return exchange.stream(anthropicDialect, streamFrames(plan, id, request.model), fault);
-  return exchange.json(anthropicDialect, JSON.stringify(message(plan, id, request.model)), fault);
+  const reply: AnthropicReply = { plan, id: `msg_${nextId()}`, model: request.model };
+  const thinking = thinkingText(request);
+  if (thinking !== undefined) reply.thinking = thinking;
+  if (request.stream === true) return exchange.stream(anthropicDialect, streamFrames(reply), fault);
+  return exchange.json(anthropicDialect, JSON.stringify(message(reply)), fault);
 }
 
 function validate(body: unknown): string | undefined {
@@ -163,118 +160,4 @@ function toolChoice(choice: MessagesRequest["tool_choice"]): Conversation["toolC
   if (choice?.type === "any") return "any";
   if (choice?.type === "tool" && typeof choice.name === "string") return { name: choice.name };
   return "auto";
-}
-
-function stopReason(plan: Plan): { stop_reason: string; stop_sequence: string | null } {
-  const answer = plan.answer;
-  if (answer.kind === "tools") return { stop_reason: "tool_use", stop_sequence: null };
-  if (answer.finish === "length") return { stop_reason: "max_tokens", stop_sequence: null };
-  if (answer.finish === "content_filter") return { stop_reason: "refusal", stop_sequence: null };
-  if (answer.stopSequence !== undefined)
-    return { stop_reason: "stop_sequence", stop_sequence: answer.stopSequence };
-  return { stop_reason: "end_turn", stop_sequence: null };
-}
-
-/** Anthropic's `input_tokens` excludes cache reads (and writes), unlike OpenAI's `prompt_tokens`. */
-function inputUsage(plan: Plan) {
-  return {
-    input_tokens: plan.tokens.prompt - plan.tokens.cached,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: plan.tokens.cached,
-  };
-}
-
-function toolUseIds(plan: Plan, id: string): string[] {
-  return plan.answer.kind === "tools"
-    ? plan.answer.calls.map((_, index) => `toolu_${id.slice(4)}${index}`)
-    : [];
-}
-
-function message(plan: Plan, id: string, model: string) {
-  const answer = plan.answer;
-  const ids = toolUseIds(plan, id);
-  const content =
-    answer.kind === "tools"
-      ? answer.calls.map((call, index) => ({
-          type: "tool_use",
-          id: ids[index],
-          name: call.name,
-          input: call.input,
-        }))
-      : [{ type: "text", text: answer.text, citations: null }];
-  return {
-    id,
-    type: "message",
-    role: "assistant",
-    model,
-    content,
-    ...stopReason(plan),
-    usage: {
-      ...inputUsage(plan),
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-      output_tokens: plan.tokens.completion,
-      service_tier: "standard",
-    },
-  };
-}
-
-function streamFrames(plan: Plan, id: string, model: string): Frame[] {
-  const frames: Frame[] = [];
-  const push = (name: string, data: unknown, content = false) =>
-    frames.push({ data: event(name, data), content });
-  push("message_start", {
-    type: "message_start",
-    message: {
-      id,
-      type: "message",
-      role: "assistant",
-      model,
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { ...inputUsage(plan), output_tokens: 1, service_tier: "standard" },
-    },
-  });
-  const answer = plan.answer;
-  if (answer.kind === "tools") {
-    const ids = toolUseIds(plan, id);
-    answer.calls.forEach((call, index) => {
-      const block = { type: "tool_use", id: ids[index], name: call.name, input: {} };
-      push("content_block_start", { type: "content_block_start", index, content_block: block });
-      if (index === 0) push("ping", { type: "ping" });
-      // Anthropic opens each tool input with an empty fragment, then streams the JSON in pieces.
-      for (const partial_json of ["", ...splitFragments(call.arguments)]) {
-        push(
-          "content_block_delta",
-          { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json } },
-          partial_json !== "",
-        );
-      }
-      push("content_block_stop", { type: "content_block_stop", index });
-    });
-  } else {
-    push("content_block_start", {
-      type: "content_block_start",
-      index: 0,
-      content_block: { type: "text", text: "" },
-    });
-    push("ping", { type: "ping" });
-    if (answer.text !== "") {
-      for (const text of splitWords(answer.text)) {
-        push(
-          "content_block_delta",
-          { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } },
-          true,
-        );
-      }
-    }
-    push("content_block_stop", { type: "content_block_stop", index: 0 });
-  }
-  push("message_delta", {
-    type: "message_delta",
-    delta: { ...stopReason(plan) },
-    usage: { ...inputUsage(plan), output_tokens: plan.tokens.completion },
-  });
-  push("message_stop", { type: "message_stop" });
-  return frames;
 }

@@ -81,7 +81,7 @@ interface GenerateRequest {
     responseMimeType?: string;
     responseSchema?: JsonSchema;
     responseJsonSchema?: JsonSchema;
-    thinkingConfig?: { thinkingBudget?: number };
+    thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
   };
 }
 
@@ -108,11 +108,16 @@ export async function handleGemini(
   if (early) return early;
   const plan = planAnswer(toConversation(request), exchange.controls());
   const thoughts = thoughtsTokens(model, request);
-  const responseId = nextId();
-  if (mode === "json") {
-    return exchange.json(geminiDialect, JSON.stringify(response(plan, thoughts, model, responseId)), fault);
+  const reply: GeminiReply = { plan, thoughts, model, responseId: nextId() };
+  if (thoughts > 0 && request.generationConfig?.thinkingConfig?.includeThoughts === true) {
+    // Thought summaries come first, as text parts flagged `thought: true`.
+    reply.thought = {
+      text: `Thinking about: ${request.contents.at(-1)?.parts?.[0]?.text ?? "the request"}`,
+      thought: true,
+    };
   }
-  const chunks = streamChunks(plan, thoughts, model, responseId);
+  if (mode === "json") return exchange.json(geminiDialect, JSON.stringify(response(reply)), fault);
+  const chunks = streamChunks(reply);
   if (mode === "array") return exchange.json(geminiDialect, JSON.stringify(chunks), fault);
   const frames: Frame[] = chunks.map((chunk, index) => ({
     data: `data: ${JSON.stringify(chunk)}\r\n\r\n`,
@@ -248,11 +253,18 @@ function parts(plan: Plan): Part[] {
   return [{ text: answer.text }];
 }
 
-function response(plan: Plan, thoughts: number, model: string, responseId: string) {
+interface GeminiReply {
+  plan: Plan;
+  thoughts: number;
+  model: string;
+  responseId: string;
+  thought?: Part;
+}
+
+function response({ plan, thoughts, model, responseId, thought }: GeminiReply) {
+  const content = { parts: thought ? [thought, ...parts(plan)] : parts(plan), role: "model" };
   return {
-    candidates: [
-      { content: { parts: parts(plan), role: "model" }, finishReason: finishReason(plan), index: 0 },
-    ],
+    candidates: [{ content, finishReason: finishReason(plan), index: 0 }],
     usageMetadata: usage(plan, thoughts, plan.tokens.completion),
     modelVersion: model,
     responseId,
@@ -260,10 +272,11 @@ function response(plan: Plan, thoughts: number, model: string, responseId: strin
 }
 
 /** Stream chunks: text a few words at a time with running usage; function calls whole, in one chunk. */
-function streamChunks(plan: Plan, thoughts: number, model: string, responseId: string) {
+function streamChunks({ plan, thoughts, model, responseId, thought }: GeminiReply) {
   const answer = plan.answer;
   const pieces: Part[][] =
     answer.kind === "tools" ? [parts(plan)] : splitWords(answer.text).map((text) => [{ text }]);
+  if (thought) pieces.unshift([thought]);
   let chars = 0;
   return pieces.map((piece, index) => {
     chars += partsText(piece).length;

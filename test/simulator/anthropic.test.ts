@@ -315,4 +315,33 @@ describe("anthropic format", () => {
       "unexpected `tool_use_id` found in `tool_result` blocks: toolu_b",
     );
   });
+
+  test("extended thinking: a signed thinking block first, streamed with thinking and signature deltas", async () => {
+    const request = {
+      model: "claude-opus-4-6",
+      max_tokens: 2048,
+      thinking: { type: "adaptive" as const },
+      messages: [{ role: "user" as const, content: "Why is the sky blue" }],
+    };
+    const message = await client.messages.create(request);
+    const [thinking, text] = message.content;
+    if (thinking?.type !== "thinking") throw new Error("expected a thinking block first");
+    expect(thinking.thinking).toBe("Thinking about: Why is the sky blue");
+    expect(thinking.signature.length).toBeGreaterThan(10);
+    expect(text).toMatchObject({ type: "text", text: "Simulated reply to: Why is the sky blue" });
+    // 39 characters of reply (10 tokens) + 35 of thinking (9 tokens).
+    expect(message.usage.output_tokens).toBe(19);
+    const stream = client.messages.stream(request);
+    const thoughts: string[] = [];
+    stream.on("thinking", (delta) => thoughts.push(delta));
+    const final = await stream.finalMessage();
+    expect(thoughts.join("")).toBe("Thinking about: Why is the sky blue");
+    expect(final.content[0]).toMatchObject({
+      type: "thinking",
+      thinking: "Thinking about: Why is the sky blue",
+    });
+    expect((final.content[0] as { signature: string }).signature.length).toBeGreaterThan(10);
+    expect(final.content[1]).toMatchObject({ type: "text", text: "Simulated reply to: Why is the sky blue" });
+    expect(final.usage.output_tokens).toBe(19);
+  });
 });

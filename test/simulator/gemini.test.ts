@@ -315,4 +315,25 @@ describe("gemini format", () => {
     expect((error as ApiError).status).toBe(400);
     expect((error as ApiError).message).toContain("number of function response parts");
   });
+
+  test("includeThoughts: a thought part comes first, outside the answer text and its token count", async () => {
+    const response = await client.models.generateContent({
+      model: "gemini-2.5-pro",
+      contents: "Why is the sky blue",
+      config: { thinkingConfig: { includeThoughts: true } },
+    });
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    expect(parts[0]).toEqual({ text: "Thinking about: Why is the sky blue", thought: true });
+    expect(response.text).toBe("Simulated reply to: Why is the sky blue");
+    expect(response.usageMetadata).toMatchObject({ candidatesTokenCount: 10, thoughtsTokenCount: 24 });
+    const stream = await client.models.generateContentStream({
+      model: "gemini-2.5-pro",
+      contents: "Why is the sky blue",
+      config: { thinkingConfig: { includeThoughts: true } },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks[0]?.candidates?.[0]?.content?.parts?.[0]?.thought).toBe(true);
+    expect(chunks.at(-1)?.usageMetadata?.candidatesTokenCount).toBe(10);
+  });
 });
