@@ -1,19 +1,12 @@
-// The QuickJS sandbox: capped WebAssembly modules, one runtime + context per compiled policy revision,
-// and the CPU, memory and stack limits. The only module in Spendex that imports quickjs-emscripten.
+// The QuickJS sandbox: one runtime + context per compiled policy revision, its limits, and the warm spare
+// module swapped in after a memory bomb. Only src/policy/ imports quickjs-emscripten.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import {
-  newQuickJSWASMModule,
-  newVariant,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSWASMModule,
-  RELEASE_SYNC,
-} from "quickjs-emscripten";
-import { PRELUDE_SOURCE, WRAP_PREFIX_LENGTH, wrapPolicySource } from "./prelude";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
+import { Clock } from "./clock";
+import { describeWith, type FailureKind, failureKind, failureMessage, formatError } from "./errors";
+import { PRELUDE_SOURCE, wrapPolicySource } from "./prelude";
 import type { EncodedInput } from "./transport";
+import { loadModule, type ModuleSlot, warmUp } from "./wasm";
 
 export interface SandboxLimits {
   /** CPU time per decision, enforced by the interrupt handler and checked again by the host. */
@@ -33,7 +26,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   moduleMemoryBytes: 64 * 1024 * 1024,
 };
 
-export type FailureKind = "timeout" | "memory" | "stack" | "error" | "jobs";
+export type { FailureKind } from "./errors";
 export type CallResult = { ok: true; text: string } | { ok: false; kind: FailureKind; message: string };
 
 /** A policy that does not compile, or whose top level throws; the message names file:line:column. */
@@ -41,112 +34,8 @@ export class PolicyCompileError extends Error {
   override readonly name = "PolicyCompileError";
 }
 
-interface ModuleSlot {
-  module: QuickJSWASMModule;
-  memory: WebAssembly.Memory;
-}
-
-const PAGE_BYTES = 64 * 1024;
-
-/**
- * CPU time of this thread in ms. Wall time alone made good policies time out when the host was starved or
- * descheduled; the process clock counts the engine's own background compiler threads. This clock advances
- * in steps of up to ~4 ms here, so it only confirms an overrun the wall clock has already seen.
- */
-function threadCpuMs(): number {
-  const usage = process.threadCpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
-
-/**
- * The deadline the interrupt handler consults. A call is stopped once it has used its budget in both wall
- * time and thread CPU time (so a starved or descheduled host does not fail good policies), or 20 times
- * its budget in wall time whatever the CPU says. The cheap wall-clock test comes first.
- */
-class Clock {
-  private wallDeadline = Number.POSITIVE_INFINITY;
-  private hardDeadline = Number.POSITIVE_INFINITY;
-  private cpuDeadline = Number.POSITIVE_INFINITY;
-  private cpuStart = 0;
-
-  arm(budgetMs: number): void {
-    const now = performance.now();
-    this.wallDeadline = now + budgetMs;
-    this.hardDeadline = now + budgetMs * 20;
-    this.cpuStart = threadCpuMs();
-    this.cpuDeadline = this.cpuStart + budgetMs;
-  }
-
-  disarm(): void {
-    this.wallDeadline = this.hardDeadline = this.cpuDeadline = Number.POSITIVE_INFINITY;
-  }
-
-  /** Whether the budget is spent, read after a call that returned (builtins may skip the interrupt handler). */
-  overrun(budgetMs: number): boolean {
-    return performance.now() > this.wallDeadline && this.used() > budgetMs;
-  }
-
-  /** Thread CPU ms used since the last arm(). */
-  used(): number {
-    return threadCpuMs() - this.cpuStart;
-  }
-
-  expired(): boolean {
-    const now = performance.now();
-    if (now <= this.wallDeadline) return false;
-    return now > this.hardDeadline || threadCpuMs() > this.cpuDeadline;
-  }
-}
 /** Compiling parses the source and runs its top level once: allow more than one decision's time. */
 const COMPILE_DEADLINE_MS = 100;
-
-/**
- * One compiled WebAssembly.Module for the process: each instance (with its own capped memory) then loads in
- * about a millisecond instead of tens, and the engine's tiered-up machine code is shared by all of them.
- */
-let compiledWasm: WebAssembly.Module | undefined;
-function quickjsWasm(): WebAssembly.Module {
-  const path = createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
-  compiledWasm ??= new WebAssembly.Module(readFileSync(path));
-  return compiledWasm;
-}
-
-async function loadModule(maxBytes: number): Promise<ModuleSlot> {
-  const maximum = Math.max(16, Math.floor(maxBytes / PAGE_BYTES));
-  const memory = new WebAssembly.Memory({ initial: Math.min(maximum, 256), maximum });
-  const variant = newVariant(RELEASE_SYNC, { wasmModule: quickjsWasm(), wasmMemory: memory });
-  const module = await newQuickJSWASMModule(variant);
-  return { module, memory };
-}
-
-/**
- * WebAssembly starts interpreted and is compiled to machine code as it runs: until then a decision can cost
- * milliseconds and trip the deadline. Once per process, run a workload touching the builtins policies use
- * (JSON, arrays, strings, numbers, dates, regexps, maps); each policy is also warmed on a sample at compile.
- */
-let warmed = false;
-function warmUp(module: QuickJSWASMModule): void {
-  if (warmed) return;
-  warmed = true;
-  const context = module.newContext();
-  const result = context.evalCode(`${PRELUDE_SOURCE};
-    const sample = JSON.stringify({ now: "2026-11-26T14:00:00.000Z", request: { model: "auto", tools: false, metadata: { a: "b" } },
-      candidates: Array.from({ length: 12 }, (_, i) => ({ id: "p/m" + i, tier: ["simple", "medium", "complex"][i % 3],
-        prices: { input: i / 10, output: i }, capabilities: { tools: true, vision: i % 2 === 0 }, healthy: i !== 3 })) });
-    for (let round = 0; round < 300; round++) {
-      const input = Object.freeze(JSON.parse(sample));
-      const ranked = input.candidates.filter((c) => c.healthy && c.capabilities.tools)
-        .sort((a, b) => a.prices.input - b.prices.input || (a.id < b.id ? -1 : 1)).map((c) => c.id);
-      const byTier = new Map(input.candidates.map((c) => [c.tier, c]));
-      const when = new Date(Date.parse(input.now) + round * 1000);
-      const text = [when.toISOString(), String(when), when.getUTCHours(), (round / 7).toFixed(3), Math.min(round, 3),
-        "a-b-c".split("-").join("/"), input.request.model.toUpperCase(), "x".repeat(3).padStart(6), /m(\\d+)/.exec(ranked[0])?.[1],
-        ranked.includes("p/m1"), ranked.find((id) => id.endsWith("2")), Object.keys(input).length, byTier.size].join(",");
-      JSON.stringify({ model: ranked[0], fallbacks: ranked.slice(1, 3), reason: \`round \${round} \${text}\`, tags: [] });
-    }`);
-  result.dispose();
-  context.dispose();
-}
 
 /**
  * Owns the current module and a warm spare. Module memory never shrinks, so after a memory bomb (or when it
@@ -266,13 +155,6 @@ export class SandboxHost {
     }
   }
 }
-
-interface ErrorInfo {
-  name: string;
-  message: string;
-  stack: string;
-}
-
 interface PolicyParts {
   file: string;
   runtime: QuickJSRuntime;
@@ -373,61 +255,4 @@ export class SandboxPolicy {
       return false;
     }
   }
-}
-
-/** Reads an error inside the VM under a short fresh deadline, so a hostile getter cannot stall the host. */
-function describeWith(
-  context: QuickJSContext,
-  clock: Clock,
-  describe: QuickJSHandle,
-  error: QuickJSHandle,
-): ErrorInfo {
-  clock.arm(2);
-  const described = context.callFunction(describe, context.undefined, error);
-  if (described.error) {
-    described.dispose();
-    return { name: "InternalError", message: "interrupted", stack: "" };
-  }
-  const info = JSON.parse(context.getString(described.value)) as ErrorInfo;
-  described.dispose();
-  return info;
-}
-
-function failureKind(info: ErrorInfo): FailureKind {
-  if (info.name !== "InternalError") return "error";
-  if (info.message === "interrupted") return "timeout";
-  if (info.message === "stack overflow") return "stack";
-  if (/out of memory|too long/.test(info.message)) return "memory";
-  return "error";
-}
-
-function failureMessage(kind: FailureKind, info: ErrorInfo, file: string, limits: SandboxLimits): string {
-  const where = locate(info.stack, file);
-  const at = where ? ` at ${where}` : "";
-  if (kind === "timeout") return `exceeded the ${limits.deadlineMs} ms deadline${at}`;
-  if (kind === "memory")
-    return `${info.message} (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)${at}`;
-  if (kind === "stack") return `stack overflow (limit ${Math.round(limits.stackBytes / 1024)} KiB)${at}`;
-  return formatError(info, file);
-}
-
-/** `TypeError: x is not a function at default.js:12:5`. */
-function formatError(info: ErrorInfo, file: string, wrapped = true): string {
-  const where = locate(info.stack, file, wrapped);
-  return `${info.name}: ${info.message}${where ? ` at ${where}` : ` in ${file}`}`;
-}
-
-/** The first stack frame inside the policy file, as `file:line:column` of the file as written. */
-function locate(stack: string, file: string, wrapped = true): string | undefined {
-  for (const line of stack.split("\n")) {
-    const index = line.indexOf(`${file}:`);
-    if (index < 0) continue;
-    const where = line.slice(index).replace(/\)\s*$/, "");
-    const match = /:(\d+):(\d+)$/.exec(where);
-    if (!wrapped || match?.[1] !== "1" || match[2] === undefined) return where;
-    // Line 1 of a wrapped policy starts after the wrapper's prefix.
-    const column = Number(match[2]) - WRAP_PREFIX_LENGTH;
-    return column > 0 ? `${file}:1:${column}` : where;
-  }
-  return undefined;
 }

@@ -1,0 +1,51 @@
+// The per-decision deadline: wall time first (cheap), confirmed by this thread's CPU time.
+
+/**
+ * CPU time of this thread in ms. Wall time alone made good policies time out when the host was starved or
+ * descheduled; the process clock counts the engine's own background compiler threads. This clock advances
+ * in steps of up to ~4 ms here, so it only confirms an overrun the wall clock has already seen.
+ */
+function threadCpuMs(): number {
+  const usage = process.threadCpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/**
+ * The deadline the interrupt handler consults. A call is stopped once it has used its budget in both wall
+ * time and thread CPU time (so a starved or descheduled host does not fail good policies), or 20 times
+ * its budget in wall time whatever the CPU says. The cheap wall-clock test comes first.
+ */
+export class Clock {
+  private wallDeadline = Number.POSITIVE_INFINITY;
+  private hardDeadline = Number.POSITIVE_INFINITY;
+  private cpuDeadline = Number.POSITIVE_INFINITY;
+  private cpuStart = 0;
+
+  arm(budgetMs: number): void {
+    const now = performance.now();
+    this.wallDeadline = now + budgetMs;
+    this.hardDeadline = now + budgetMs * 20;
+    this.cpuStart = threadCpuMs();
+    this.cpuDeadline = this.cpuStart + budgetMs;
+  }
+
+  disarm(): void {
+    this.wallDeadline = this.hardDeadline = this.cpuDeadline = Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether the budget is spent, read after a call that returned (builtins may skip the interrupt handler). */
+  overrun(budgetMs: number): boolean {
+    return performance.now() > this.wallDeadline && this.used() > budgetMs;
+  }
+
+  /** Thread CPU ms used since the last arm(). */
+  used(): number {
+    return threadCpuMs() - this.cpuStart;
+  }
+
+  expired(): boolean {
+    const now = performance.now();
+    if (now <= this.wallDeadline) return false;
+    return now > this.hardDeadline || threadCpuMs() > this.cpuDeadline;
+  }
+}
