@@ -4,18 +4,25 @@
 import { Catalog } from "./catalog";
 import type { Classifier } from "./classify";
 import type { Settings } from "./config";
-import { type AlertSender, BudgetGuard, createGateway, type Gateway, webhookAlerts } from "./gateway";
+import {
+  type Alert,
+  type AlertSender,
+  BudgetGuard,
+  createGateway,
+  type Gateway,
+  webhookAlerts,
+} from "./gateway";
 import { Breakers } from "./gateway/breaker";
 import { LatencyTracker } from "./gateway/latency";
 import { type App, createApp } from "./http";
 import { createAdapter, type ProviderAdapter } from "./providers";
 import { loadRouting, type Routing } from "./routing";
-import { openStore, type Store } from "./store";
+import { openSharedCounter, openStore, type Store } from "./store";
 
-export interface Server {
+export interface Server<S extends Store = Store> {
   app: App;
   gateway: Gateway;
-  store: Store;
+  store: S;
   catalog: Catalog;
   budgets: BudgetGuard;
   routing: Routing | undefined;
@@ -23,9 +30,12 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export interface BuildOptions {
+export interface BuildOptions<S extends Store = Store> {
   fetch?: typeof fetch;
-  store?: Store;
+  /** A store opened by the caller (tests); typed through, so a SQLite store keeps its synchronous repositories. */
+  store?: S;
+  /** Prefix of the shared budget counters in Redis (tests isolate runs with it). */
+  redisPrefix?: string;
   /** A classifier to use instead of the shipped ONNX model (tests). */
   classifier?: Classifier;
   /** Load the classifier and policies for `auto` (default true); `watch` hot-reloads policy files. */
@@ -36,19 +46,36 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
-export async function buildServer(settings: Settings, options: BuildOptions = {}): Promise<Server> {
-  const store = options.store ?? openStore({ url: settings.databaseUrl, log: settings.log });
+export async function buildServer<S extends Store = Store>(
+  settings: Settings,
+  options: BuildOptions<S> = {},
+): Promise<Server<S>> {
+  const log = options.log ?? console.error;
+  const store = (options.store ?? openStore({ url: settings.databaseUrl, log: settings.log })) as S;
+  // PostgreSQL applies its migrations in the background; an unreachable database fails start-up here, clearly.
+  await store.ready;
   const catalog = new Catalog(settings.models);
   const adapters = new Map<string, ProviderAdapter>();
   for (const connection of settings.connections) {
     adapters.set(connection.name, createAdapter(connection, options.fetch ?? fetch));
   }
   // Budgets in the config file are the source of truth for their entries; the CLI manages the others.
-  for (const budget of settings.budgets) store.budgets.set({ ...budget });
+  for (const budget of settings.budgets) await store.budgets.set({ ...budget });
   const alerts = settings.webhookUrl
     ? webhookAlerts({ url: settings.webhookUrl, fetch: options.fetch ?? fetch })
     : undefined;
-  const budgets = new BudgetGuard(store.budgets, alerts ? { onAlert: (alert) => alerts.send(alert) } : {});
+  // With REDIS_URL, reservations are shared by every instance; without it each instance reserves on its own.
+  const shared = settings.redisUrl
+    ? openSharedCounter(settings.redisUrl, {
+        ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
+        onError: (error) => log(`shared budget counter: ${(error as Error).message}`),
+      })
+    : undefined;
+  const budgets = new BudgetGuard(store.budgets, {
+    ...(alerts ? { onAlert: (alert: Alert) => alerts.send(alert) } : {}),
+    ...(shared ? { shared } : {}),
+    onError: (error) => log(`budgets: ${(error as Error).message}`),
+  });
   const breakers = new Breakers(settings.breaker);
   const latency = new LatencyTracker();
   const routing: Routing | undefined =
@@ -82,8 +109,8 @@ export async function buildServer(settings: Settings, options: BuildOptions = {}
   const app = createApp({
     gateway,
     catalog,
-    readiness: () => {
-      const storeOk = store.ping();
+    readiness: async () => {
+      const storeOk = await store.ping();
       const extra = routing?.readiness() ?? {};
       return {
         ok: storeOk && catalog.all().length > 0,
@@ -104,9 +131,10 @@ export async function buildServer(settings: Settings, options: BuildOptions = {}
     alerts,
     routing,
     async close() {
-      budgets.flushReserved();
+      await budgets.close();
       await routing?.close();
       await alerts?.drain();
+      await shared?.close();
       await store.close();
     },
   };

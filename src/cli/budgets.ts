@@ -10,7 +10,7 @@ const USAGE = `usage:
   spendex budgets list [--json]
   spendex budgets remove (--key NAME | --team NAME | --agent NAME)`;
 
-export function runBudgetsCommand(argv: string[], store: Store, now = Date.now()): number {
+export async function runBudgetsCommand(argv: string[], store: Store, now = Date.now()): Promise<number> {
   const [action, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
@@ -24,9 +24,10 @@ export function runBudgetsCommand(argv: string[], store: Store, now = Date.now()
     },
   });
   if (action === "list") {
-    const rows = store.budgets.list().map((budget) => {
-      const spend = store.budgets.spend(budget.scope, budget.name, periodStart(budget.period, now));
-      return {
+    const rows = [];
+    for (const budget of await store.budgets.list()) {
+      const spend = await store.budgets.spend(budget.scope, budget.name, periodStart(budget.period, now));
+      rows.push({
         scope: budget.scope,
         name: budget.name,
         period: budget.period,
@@ -35,8 +36,8 @@ export function runBudgetsCommand(argv: string[], store: Store, now = Date.now()
         reserved_usd: round(spend.reservedUsd),
         remaining_usd: round(Math.max(0, budget.limitUsd - spend.spentUsd - spend.reservedUsd)),
         resets_at: new Date(periodEnd(budget.period, now)).toISOString(),
-      };
-    });
+      });
+    }
     if (values.json) console.log(JSON.stringify(rows));
     else printTable(rows);
     return 0;
@@ -49,13 +50,13 @@ export function runBudgetsCommand(argv: string[], store: Store, now = Date.now()
     if (values.period !== "day" && values.period !== "month") return usage("--period must be day or month");
     const limit = Number(values["limit-usd"]);
     if (!Number.isFinite(limit) || limit < 0) return usage("--limit-usd must be a number ≥ 0");
-    if (scope === "key" && !store.keys.byName(name)) return usage(`no key named '${name}'`);
-    store.budgets.set({ scope, name, period: values.period, limitUsd: limit });
+    if (scope === "key" && !(await store.keys.byName(name))) return usage(`no key named '${name}'`);
+    await store.budgets.set({ scope, name, period: values.period, limitUsd: limit });
     console.log(`Budget for ${scope} '${name}': $${limit} per ${values.period}.`);
     return 0;
   }
   if (action === "remove") {
-    if (!store.budgets.remove(scope, name)) return usage(`no budget for ${scope} '${name}'`);
+    if (!(await store.budgets.remove(scope, name))) return usage(`no budget for ${scope} '${name}'`);
     console.log(`Removed the budget of ${scope} '${name}'.`);
     return 0;
   }

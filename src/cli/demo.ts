@@ -38,7 +38,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
   const listening = server.app.listen({ port: Number(process.env.PORT ?? 0), hostname: "127.0.0.1" });
   const url = `http://127.0.0.1:${listening.server?.port}`;
   const name = `demo-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`;
-  const key = store.keys.create({ name, env: "test" }).key;
+  const key = (await store.keys.create({ name, env: "test" })).key;
   console.log(
     `\nSpendex demo: simulator ${sim.url}, gateway ${url}, key '${name}' (spx_sk_test_…${key.slice(-4)})\n`,
   );

@@ -25,7 +25,8 @@ async function run(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env);
       const store = openStore({ url: settings.databaseUrl });
       try {
-        if (command === "keys") return (await import("./keys")).runKeysCommand(rest, store);
+        await store.ready;
+        if (command === "keys") return await (await import("./keys")).runKeysCommand(rest, store);
         return (await import("./budgets")).runBudgetsCommand(rest, store);
       } finally {
         await store.close();

@@ -9,7 +9,7 @@ const USAGE = `usage:
   spendex keys list [--json]
   spendex keys revoke NAME`;
 
-export function runKeysCommand(argv: string[], store: Store): number {
+export async function runKeysCommand(argv: string[], store: Store): Promise<number> {
   const [action, ...rest] = argv;
   if (action === "create") {
     const { values } = parseArgs({
@@ -29,7 +29,7 @@ export function runKeysCommand(argv: string[], store: Store): number {
       return usage("--failover must be off, same-provider or equivalent");
     }
     try {
-      const issued = store.keys.create({
+      const issued = await store.keys.create({
         name: values.name,
         env: values.env,
         ...(values.team ? { team: values.team } : {}),
@@ -49,7 +49,7 @@ export function runKeysCommand(argv: string[], store: Store): number {
   }
   if (action === "list") {
     const json = rest.includes("--json");
-    const rows = store.keys.list().map((key) => ({
+    const rows = (await store.keys.list()).map((key) => ({
       name: key.name,
       env: key.env,
       key: `spx_sk_${key.env}_${key.id}…${key.last4}`,
@@ -66,7 +66,7 @@ export function runKeysCommand(argv: string[], store: Store): number {
   if (action === "revoke") {
     const name = rest[0];
     if (!name) return usage("revoke needs the key's name");
-    if (!store.keys.revoke(name)) {
+    if (!(await store.keys.revoke(name))) {
       console.error(`spendex: no active key named '${name}'`);
       return 1;
     }

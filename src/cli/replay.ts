@@ -4,12 +4,10 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { and, asc, gte, isNotNull } from "drizzle-orm";
 import { Catalog, costOf, roundUsd } from "../catalog";
 import { loadSettings } from "../config";
 import { createPolicyEngine, type PolicyInput } from "../policy";
 import { openStore } from "../store";
-import { requests } from "../store/schema";
 import { printTable } from "./table";
 
 const USAGE = `usage: spendex replay --policy FILE|NAME [--days N] [--limit N] [--json]
@@ -61,13 +59,7 @@ export async function runReplayCommand(
   const catalog = new Catalog(settings.models);
   try {
     const since = Date.now() - Number(values.days) * 86_400_000;
-    const logged = store.db
-      .select()
-      .from(requests)
-      .where(and(isNotNull(requests.decisionInput), gte(requests.time, since)))
-      .orderBy(asc(requests.time))
-      .limit(Number(values.limit))
-      .all();
+    const logged = await store.log.read({ since, limit: Number(values.limit), withDecision: true });
     const rows: ReplayRow[] = [];
     for (const [index, row] of logged.entries()) {
       if (index > 0 && index % 5000 === 0) process.stderr.write(`replayed ${index}/${logged.length}\n`);

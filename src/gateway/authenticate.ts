@@ -1,7 +1,7 @@
 // authenticate: the bearer key → an active issued key, compared by hash in constant time, cached briefly.
 
 import { SpendexError } from "../errors";
-import { hashKey, type KeyRecord, type KeyRepository, parseKey } from "../store";
+import { chain, hashKey, type KeyRecord, type KeyStore, type MaybePromise, parseKey } from "../store";
 
 const CACHE_MS = 2_000;
 const ZERO_HASH = "0".repeat(64);
@@ -20,30 +20,33 @@ export class Authenticator {
   /** id → record and when it was read; revocations made by the CLI are seen within CACHE_MS. */
   private readonly cache = new Map<string, { record: KeyRecord | undefined; readAt: number }>();
 
-  constructor(private readonly keys: KeyRepository) {}
+  constructor(private readonly keys: KeyStore) {}
 
-  authenticate(authorization: string | null): KeyRecord {
+  /** Synchronous on a cache hit (and always with SQLite); only a cache miss on PostgreSQL returns a promise. */
+  authenticate(authorization: string | null): MaybePromise<KeyRecord> {
     if (!authorization) {
       throw unauthorized("Missing API key. Pass it as 'Authorization: Bearer spx_sk_live_...'.");
     }
     const presented = authorization.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
     const parsed = parseKey(presented);
     if (!parsed) throw unauthorized("Malformed API key. Spendex keys look like 'spx_sk_live_...'.");
-    const record = this.lookup(parsed.id);
-    const matches = sameHex(record?.hash ?? ZERO_HASH, hashKey(presented));
-    if (!record || !matches || record.env !== parsed.env) throw unauthorized("Invalid API key.");
-    if (record.revokedAt !== null) throw unauthorized("This API key has been revoked.");
-    return record;
+    return chain(this.lookup(parsed.id), (record) => {
+      const matches = sameHex(record?.hash ?? ZERO_HASH, hashKey(presented));
+      if (!record || !matches || record.env !== parsed.env) throw unauthorized("Invalid API key.");
+      if (record.revokedAt !== null) throw unauthorized("This API key has been revoked.");
+      return record;
+    });
   }
 
-  private lookup(id: string): KeyRecord | undefined {
+  private lookup(id: string): MaybePromise<KeyRecord | undefined> {
     const now = Date.now();
     const cached = this.cache.get(id);
     if (cached && now - cached.readAt < CACHE_MS) return cached.record;
-    const record = this.keys.byId(id);
-    // Unknown ids are cached too, so a flood of bad keys costs one query per id per period.
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(id, { record, readAt: now });
-    return record;
+    return chain(this.keys.byId(id), (record) => {
+      // Unknown ids are cached too, so a flood of bad keys costs one query per id per period.
+      if (this.cache.size > 100_000) this.cache.clear();
+      this.cache.set(id, { record, readAt: now });
+      return record;
+    });
   }
 }

@@ -1,107 +1,134 @@
 // Budgets: reserve the worst case before dispatch, settle the real cost after, alert at 50/80/100%.
 //
-// Check-and-reserve is one synchronous step on the event loop, so concurrent requests of one instance can never
-// both take the last of a budget: a limit is overrun by at most the difference between one request's reservation
-// and its real cost. Spend is persisted per period in the store as requests settle.
+// Check-and-reserve is atomic, so concurrent requests can never both take the last of a budget: a limit is overrun
+// by at most the difference between one request's reservation and its real cost. Within one instance the check
+// and the reservation are one synchronous step on the event loop (after any awaited loads); with a shared counter
+// (Redis) they are one Lua script, which holds across instances. Spend is persisted per period in the store.
 
-import type { CatalogModel } from "../catalog";
-import { SpendexError } from "../errors";
-import type { BudgetPeriod, BudgetRepository, BudgetRow, BudgetScope } from "../store";
+import {
+  type BudgetRow,
+  type BudgetScope,
+  type BudgetStore,
+  chain,
+  type MaybePromise,
+  type SharedBudgetCounter,
+} from "../store";
+import {
+  type Alert,
+  type BudgetView,
+  exceeded,
+  type Ledger,
+  noop,
+  periodEnd,
+  periodStart,
+  round,
+  sharedKey,
+  THRESHOLDS,
+  unavailable,
+} from "./budget-terms";
 
-export interface BudgetView {
-  scope: BudgetScope;
-  name: string;
-  limit_usd: number;
-  spent_usd: number;
-  reserved_usd: number;
-  remaining_usd: number;
-  period: BudgetPeriod;
-  resets_at: string;
-}
-
-export interface Alert {
-  scope: BudgetScope;
-  name: string;
-  period: BudgetPeriod;
-  threshold: number;
-  limit_usd: number;
-  spent_usd: number;
-  resets_at: string;
-}
-
-interface Ledger {
-  periodStart: number;
-  spent: number;
-  reserved: number;
-}
-
-const THRESHOLDS = [
-  { bit: 1, ratio: 0.5 },
-  { bit: 2, ratio: 0.8 },
-  { bit: 4, ratio: 1 },
-] as const;
-
-/** Output tokens assumed for the reservation when the client set no max_tokens. */
-export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4_096;
-
+export {
+  type Alert,
+  type BudgetView,
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  periodEnd,
+  periodStart,
+  worstCaseUsd,
+} from "./budget-terms";
 export class BudgetGuard {
   private rows: BudgetRow[] = [];
-  private readAt = 0;
+  private readAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<BudgetRow[]> | undefined;
   private readonly ledgers = new Map<string, Ledger>();
+  private readonly loading = new Map<string, Promise<Ledger>>();
   /** Ledgers whose reservations changed since they were last written for `budgets list`. */
   private readonly dirty = new Map<string, { row: BudgetRow; ledger: Ledger }>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Settlements still writing, awaited by close() so no spend is lost on shutdown. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(
-    private readonly repository: BudgetRepository,
+    private readonly repository: BudgetStore,
     private readonly options: {
       onAlert?: (alert: Alert) => void;
       now?: () => number;
       refreshMs?: number;
+      /** Reserve on counters shared by every instance (Redis) instead of this instance's ledgers. */
+      shared?: SharedBudgetCounter;
+      /** Told when spend could not be written or a shared counter could not be read; requests go on. */
+      onError?: (error: unknown) => void;
     } = {},
   ) {}
 
   /** The budgets that apply to a request, with spend and what remains. */
-  applicable(subjects: Partial<Record<BudgetScope, string | null | undefined>>): BudgetView[] {
+  async applicable(subjects: Partial<Record<BudgetScope, string | null | undefined>>): Promise<BudgetView[]> {
     const now = this.now();
-    const out: BudgetView[] = [];
-    for (const row of this.budgets(now)) {
-      if (subjects[row.scope] !== row.name) continue;
-      const ledger = this.ledger(row, now);
-      const remaining = row.limitUsd - ledger.spent - ledger.reserved;
-      out.push({
+    const rows = (await this.budgets(now)).filter((row) => subjects[row.scope] === row.name);
+    if (rows.length === 0) return [];
+    const ledgers = await Promise.all(rows.map((row) => this.ledger(row, now)));
+    let shared: Array<{ spentUsd: number; reservedUsd: number } | undefined> = [];
+    if (this.options.shared) {
+      // The figures are informational (the policy sees them); a counter that cannot be read falls back to ours.
+      shared = await this.options.shared
+        .read(rows.map((row, i) => sharedKey(row, ledgers[i] as Ledger, now)))
+        .catch((error: unknown) => {
+          this.options.onError?.(error);
+          return [];
+        });
+    }
+    return rows.map((row, i) => {
+      const ledger = ledgers[i] as Ledger;
+      const counter = shared[i];
+      const spent = counter?.spentUsd ?? ledger.spent;
+      const reserved = counter?.reservedUsd ?? ledger.reserved;
+      return {
         scope: row.scope,
         name: row.name,
         limit_usd: row.limitUsd,
-        spent_usd: round(ledger.spent),
-        reserved_usd: round(ledger.reserved),
-        remaining_usd: round(Math.max(0, remaining)),
+        spent_usd: round(spent),
+        reserved_usd: round(reserved),
+        remaining_usd: round(Math.max(0, row.limitUsd - spent - reserved)),
         period: row.period,
         resets_at: new Date(periodEnd(row.period, now)).toISOString(),
-      });
-    }
-    return out;
+      };
+    });
   }
 
   /**
-   * Reserves `usd` on every applicable budget or on none. Returns the release function, called once with the
-   * real cost; throws 402 naming the first budget that cannot take it.
+   * Reserves `usd` on every applicable budget or on none. Resolves to the release function, called once with the
+   * real cost; rejects with 402 naming the first budget that cannot take it.
    */
-  reserve(views: readonly BudgetView[], usd: number): (actualUsd: number) => void {
+  async reserve(views: readonly BudgetView[], usd: number): Promise<(actualUsd: number) => void> {
     if (views.length === 0) return noop;
     const now = this.now();
     const rows = views
       .map((view) => this.row(view.scope, view.name))
       .filter((row): row is BudgetRow => !!row);
-    for (const row of rows) {
-      const ledger = this.ledger(row, now);
-      if (ledger.spent + ledger.reserved + usd > row.limitUsd) {
-        // Reservations keep spend under the limit, so "100%" means the first request the budget turned away.
-        this.alert(row, ledger, 4, now);
-        throw exceeded(row, ledger, now);
+    const held = (await Promise.all(rows.map((row) => this.ledger(row, now)))).map((ledger, i) => ({
+      row: rows[i] as BudgetRow,
+      ledger,
+    }));
+    const keys = held.map(({ row, ledger }) => sharedKey(row, ledger, now));
+    if (this.options.shared) {
+      const outcome = await this.options.shared.reserve(keys, usd).catch((error: unknown) => {
+        throw unavailable(error);
+      });
+      if (!outcome.ok) {
+        const refused = held[outcome.index] as (typeof held)[number];
+        const snapshot = { ...refused.ledger, spent: outcome.spentUsd, reserved: outcome.reservedUsd };
+        this.track(() => this.alert(refused.row, snapshot, 4, now));
+        throw exceeded(refused.row, snapshot, now);
+      }
+    } else {
+      // No await from here to the reservation: the check and the reservation are one step on the event loop.
+      for (const { row, ledger } of held) {
+        if (ledger.spent + ledger.reserved + usd > row.limitUsd) {
+          // Reservations keep spend under the limit, so "100%" means the first request the budget turned away.
+          this.track(() => this.alert(row, ledger, 4, now));
+          throw exceeded(row, ledger, now);
+        }
       }
     }
-    const held = rows.map((row) => ({ row, ledger: this.ledger(row, now) }));
     for (const item of held) {
       item.ledger.reserved += usd;
       this.markDirty(item.row, item.ledger);
@@ -113,127 +140,146 @@ export class BudgetGuard {
       for (const { row, ledger } of held) {
         ledger.reserved = Math.max(0, ledger.reserved - usd);
         this.markDirty(row, ledger);
-        if (actualUsd > 0) this.settle(row, ledger, actualUsd);
       }
+      const shared = this.options.shared;
+      if (shared) this.track(() => shared.settle(keys, usd, actualUsd));
+      if (actualUsd > 0)
+        for (const { row, ledger } of held) this.track(() => this.settle(row, ledger, actualUsd));
     };
   }
 
-  private settle(row: BudgetRow, ledger: Ledger, usd: number): void {
-    const now = this.now();
-    if (ledger.periodStart !== periodStart(row.period, now)) return;
-    ledger.spent = this.repository.addSpend(row.scope, row.name, ledger.periodStart, usd);
-    let bits = 0;
-    for (const threshold of THRESHOLDS)
-      if (ledger.spent >= threshold.ratio * row.limitUsd) bits |= threshold.bit;
-    if (bits !== 0) this.alert(row, ledger, bits, now);
+  /** Waits for settlements in flight and writes the reservations; call before closing the store. */
+  async close(): Promise<void> {
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
+    await this.flushReserved();
   }
 
-  private alert(row: BudgetRow, ledger: Ledger, bits: number, now: number): void {
-    if (!this.options.onAlert) return;
-    const fresh = this.repository.markAlerts(row.scope, row.name, ledger.periodStart, bits);
-    for (const threshold of THRESHOLDS) {
-      if ((fresh & threshold.bit) === 0) continue;
-      this.options.onAlert({
-        scope: row.scope,
-        name: row.name,
-        period: row.period,
-        threshold: threshold.ratio,
-        limit_usd: row.limitUsd,
-        spent_usd: round(ledger.spent),
-        resets_at: new Date(periodEnd(row.period, now)).toISOString(),
-      });
+  private settle(row: BudgetRow, ledger: Ledger, usd: number): MaybePromise<void> {
+    const now = this.now();
+    if (ledger.periodStart !== periodStart(row.period, now)) return;
+    // `chain` keeps SQLite's write synchronous, so spend is in the store when the response goes out.
+    return chain(this.repository.addSpend(row.scope, row.name, ledger.periodStart, usd), (spent) => {
+      ledger.spent = spent;
+      let bits = 0;
+      for (const threshold of THRESHOLDS)
+        if (ledger.spent >= threshold.ratio * row.limitUsd) bits |= threshold.bit;
+      if (bits !== 0) return this.alert(row, ledger, bits, now);
+    });
+  }
+
+  private alert(row: BudgetRow, ledger: Ledger, bits: number, now: number): MaybePromise<void> {
+    const onAlert = this.options.onAlert;
+    if (!onAlert) return;
+    return chain(this.repository.markAlerts(row.scope, row.name, ledger.periodStart, bits), (fresh) => {
+      for (const threshold of THRESHOLDS) {
+        if ((fresh & threshold.bit) === 0) continue;
+        onAlert({
+          scope: row.scope,
+          name: row.name,
+          period: row.period,
+          threshold: threshold.ratio,
+          limit_usd: row.limitUsd,
+          spent_usd: round(ledger.spent),
+          resets_at: new Date(periodEnd(row.period, now)).toISOString(),
+        });
+      }
+    });
+  }
+
+  /** Runs store work off the request path: errors are reported, never thrown at the request that settled. */
+  private track(work: () => MaybePromise<void>): void {
+    let pending: MaybePromise<void>;
+    try {
+      pending = work();
+    } catch (error) {
+      this.options.onError?.(error);
+      return;
     }
+    if (!(pending instanceof Promise)) return;
+    const done = pending.catch((error: unknown) => this.options.onError?.(error));
+    this.settling.add(done);
+    void done.then(() => this.settling.delete(done));
   }
 
   /** Writes the reservations in flight, off the request path, about once a second. */
   private markDirty(row: BudgetRow, ledger: Ledger): void {
     this.dirty.set(`${row.scope}\u0000${row.name}`, { row, ledger });
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flushReserved(), 1_000);
+    this.flushTimer = setTimeout(() => void this.flushReserved(), 1_000);
     this.flushTimer.unref?.();
   }
 
-  flushReserved(): void {
+  async flushReserved(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const { row, ledger } of this.dirty.values()) {
-      this.repository.setReserved(row.scope, row.name, ledger.periodStart, round(ledger.reserved));
-    }
+    const items = [...this.dirty.values()];
     this.dirty.clear();
+    for (const { row, ledger } of items) {
+      try {
+        await this.repository.setReserved(row.scope, row.name, ledger.periodStart, round(ledger.reserved));
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
   }
 
-  private budgets(now: number): BudgetRow[] {
-    if (now - this.readAt > (this.options.refreshMs ?? 2_000)) {
-      this.rows = this.repository.list();
-      this.readAt = now;
-    }
-    return this.rows;
+  /** Budget definitions, re-read at most every `refreshMs`; one read in flight serves every waiting request. */
+  private budgets(now: number): MaybePromise<BudgetRow[]> {
+    if (now - this.readAt <= (this.options.refreshMs ?? 2_000)) return this.rows;
+    const listed = this.repository.list();
+    if (!(listed instanceof Promise)) return this.accept(listed, now);
+    this.refreshing ??= listed
+      .then(
+        (rows) => this.accept(rows, now),
+        (error: unknown) => {
+          // A database blip keeps the definitions we have rather than failing every request.
+          if (this.readAt === Number.NEGATIVE_INFINITY) throw error;
+          this.options.onError?.(error);
+          return this.rows;
+        },
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private accept(rows: BudgetRow[], now: number): BudgetRow[] {
+    this.rows = rows;
+    this.readAt = now;
+    return rows;
   }
 
   private row(scope: BudgetScope, name: string): BudgetRow | undefined {
     return this.rows.find((row) => row.scope === scope && row.name === name);
   }
 
-  private ledger(row: BudgetRow, now: number): Ledger {
+  /** This period's ledger; its spend is read from the store once per period (one read shared by all waiters). */
+  private ledger(row: BudgetRow, now: number): MaybePromise<Ledger> {
     const key = `${row.scope}\u0000${row.name}`;
     const start = periodStart(row.period, now);
-    let ledger = this.ledgers.get(key);
-    if (!ledger || ledger.periodStart !== start) {
+    const current = this.ledgers.get(key);
+    if (current && current.periodStart === start) return current;
+    const loadKey = `${key}\u0000${start}`;
+    const inFlight = this.loading.get(loadKey);
+    if (inFlight) return inFlight;
+    const loaded = chain(this.repository.spend(row.scope, row.name, start), (spend) => {
+      const latest = this.ledgers.get(key);
+      if (latest && latest.periodStart === start) return latest;
       // A new period (or first use): spend comes from the store; reservations in flight carry over.
-      const spent = this.repository.spend(row.scope, row.name, start).spentUsd;
-      ledger = { periodStart: start, spent, reserved: ledger?.reserved ?? 0 };
+      const ledger = { periodStart: start, spent: spend.spentUsd, reserved: latest?.reserved ?? 0 };
       this.ledgers.set(key, ledger);
+      return ledger;
+    });
+    if (loaded instanceof Promise) {
+      this.loading.set(loadKey, loaded);
+      const forget = () => this.loading.delete(loadKey);
+      loaded.then(forget, forget);
     }
-    return ledger;
+    return loaded;
   }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
 }
-
-/** Worst-case cost of a request on the priciest candidate: prompt estimate plus max output. */
-export function worstCaseUsd(
-  candidates: readonly CatalogModel[],
-  promptTokens: number,
-  maxTokens: number | undefined,
-): number {
-  let worst = 0;
-  for (const model of candidates) {
-    const output = Math.min(maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS, model.maxOutputTokens);
-    worst = Math.max(worst, (promptTokens * model.prices.input + output * model.prices.output) / 1_000_000);
-  }
-  return worst;
-}
-
-export function periodStart(period: BudgetPeriod, now: number): number {
-  const date = new Date(now);
-  return period === "day"
-    ? Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())
-    : Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-}
-
-export function periodEnd(period: BudgetPeriod, now: number): number {
-  const date = new Date(now);
-  return period === "day"
-    ? Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1)
-    : Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-}
-
-function exceeded(row: BudgetRow, ledger: Ledger, now: number): SpendexError {
-  const resets = new Date(periodEnd(row.period, now)).toISOString();
-  const remaining = Math.max(0, row.limitUsd - ledger.spent - ledger.reserved);
-  return new SpendexError({
-    type: "billing_error",
-    code: "budget_exceeded",
-    status: 402,
-    message: `The ${row.period}ly budget of ${row.scope} '${row.name}' ($${row.limitUsd}) cannot cover this request ($${round(remaining)} remaining). It resets at ${resets}.`,
-    headers: { "x-should-retry": "false" },
-  });
-}
-
-function round(usd: number): number {
-  return Math.round(usd * 1e8) / 1e8;
-}
-
-function noop(): void {}

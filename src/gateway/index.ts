@@ -47,8 +47,8 @@ export interface GatewayDeps {
 
 export interface Gateway {
   chatCompletions(request: Request): Promise<Response>;
-  /** Authenticates a request for the non-chat routes; throws a 401 SpendexError. */
-  authenticate(authorization: string | null): void;
+  /** Authenticates a request for the non-chat routes; rejects with a 401 SpendexError. */
+  authenticate(authorization: string | null): Promise<void>;
   connected: ReadonlySet<string>;
   breakers: Breakers;
   latency: LatencyTracker;
@@ -67,7 +67,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function chatCompletions(request: Request): Promise<Response> {
     const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
     try {
-      const key = timed(context, "authenticate", () =>
+      const key = await timed(context, "authenticate", () =>
         authenticator.authenticate(request.headers.get("authorization")),
       );
       context.key = key;
@@ -85,7 +85,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
       const constraints = constraintsFor(key, request.headers, connected);
       if (deps.budgets) {
-        context.budgets = deps.budgets.applicable({ key: key.name, team: key.team, agent: context.agent });
+        context.budgets = await deps.budgets.applicable({
+          key: key.name,
+          team: key.team,
+          agent: context.agent,
+        });
       }
       let chosen: CatalogModel[];
       if (chat.model === "auto") {
@@ -118,7 +122,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           traits.estimatedPromptTokens,
           maxTokens,
         );
-        context.release = deps.budgets.reserve(context.budgets, worst);
+        context.release = await deps.budgets.reserve(context.budgets, worst);
       }
 
       const options = (model: CatalogModel): CallOptions => ({
@@ -198,7 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     chatCompletions,
-    authenticate: (authorization) => void authenticator.authenticate(authorization),
+    authenticate: async (authorization) => void (await authenticator.authenticate(authorization)),
     connected,
     breakers,
     latency,

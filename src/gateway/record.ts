@@ -1,10 +1,14 @@
 // record: turns the finished request context into one log row, queued for the batched writer.
 
 import type { ChatRequest } from "../openai/types";
-import type { RequestLog } from "../store/request-log";
+import type { RequestLogStore } from "../store";
 import type { RequestContext } from "./context";
 
-export function record(context: RequestContext, log: RequestLog, capture: ChatRequest | undefined): void {
+export function record(
+  context: RequestContext,
+  log: RequestLogStore,
+  capture: ChatRequest | undefined,
+): void {
   const start = performance.now();
   context.release?.(context.costUsd);
   context.release = undefined;

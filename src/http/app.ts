@@ -5,11 +5,13 @@ import type { Catalog } from "../catalog";
 import { SpendexError, toErrorBody } from "../errors";
 import type { Gateway } from "../gateway";
 
+type Readiness = Record<string, unknown> & { ok: boolean };
+
 export interface AppDeps {
   gateway: Gateway;
   catalog: Catalog;
   /** Readiness checks beyond the gateway's own: store reachable, catalog loaded, policies compiled... */
-  readiness: () => Record<string, unknown> & { ok: boolean };
+  readiness: () => Readiness | Promise<Readiness>;
 }
 
 function errorResponse(error: unknown): Response {
@@ -47,9 +49,9 @@ export function createApp(deps: AppDeps) {
     })
     .post("/v1/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
     .post("/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
-    .get("/v1/models", ({ request }) => {
+    .get("/v1/models", async ({ request }) => {
       try {
-        gateway.authenticate(request.headers.get("authorization"));
+        await gateway.authenticate(request.headers.get("authorization"));
       } catch (error) {
         return errorResponse(error);
       }
@@ -67,8 +69,8 @@ export function createApp(deps: AppDeps) {
       return Response.json({ object: "list", data });
     })
     .get("/health", () => Response.json({ status: "ok" }))
-    .get("/ready", () => {
-      const report = deps.readiness();
+    .get("/ready", async () => {
+      const report = await deps.readiness();
       return Response.json(
         { status: report.ok ? "ready" : "not_ready", ...report, breakers: gateway.breakers.snapshot() },
         { status: report.ok ? 200 : 503 },

@@ -4,6 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as schema from "./schema";
 import { budgetSpend, budgets } from "./schema";
+import type { BudgetStore } from "./types";
 
 export type BudgetScope = "key" | "team" | "agent";
 export type BudgetPeriod = "day" | "month";
@@ -21,7 +22,7 @@ export interface SpendRow {
   alertsSent: number;
 }
 
-export class BudgetRepository {
+export class BudgetRepository implements BudgetStore {
   constructor(private readonly db: BunSQLiteDatabase<typeof schema>) {}
 
   set(budget: BudgetRow): void {

@@ -1,73 +1,52 @@
-// The store: opens the database (SQLite by default), applies migrations, and exposes the repositories.
+// The store: chooses SQLite or PostgreSQL from the database URL and exposes the repositories behind one interface.
 
-import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
-import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { BudgetRepository } from "./budgets";
-import { KeyRepository } from "./keys";
-import { RequestLog, type RequestLogOptions } from "./request-log";
-import * as schema from "./schema";
+import { openPostgresStore } from "./postgres";
+import type { RequestLogOptions } from "./request-log";
+import { openSqliteStore, type SqliteStore } from "./sqlite";
+import type { Store } from "./types";
 
 export type { BudgetPeriod, BudgetRepository, BudgetRow, BudgetScope, SpendRow } from "./budgets";
 export type { IssuedKey, KeyEnv, KeyRecord, KeyRepository } from "./keys";
 export { generateKey, hashKey, parseKey } from "./keys";
-export type { RequestRow } from "./request-log";
-
-export type Db = BunSQLiteDatabase<typeof schema>;
-
-export interface Store {
-  db: Db;
-  keys: KeyRepository;
-  log: RequestLog;
-  budgets: BudgetRepository;
-  /** True when the database answers a trivial query. */
-  ping(): boolean;
-  close(): Promise<void>;
-}
+export type { PostgresStore } from "./postgres";
+export { openSharedCounter, type SharedBudgetCounter, type SharedBudgetKey } from "./redis";
+export type { RequestLog } from "./request-log";
+export type { Db, SqliteStore } from "./sqlite";
+export {
+  type BudgetStore,
+  type CreateKeyOptions,
+  chain,
+  type KeyStore,
+  type LoggedRequest,
+  type MaybePromise,
+  type ReadOptions,
+  type RequestLogStore,
+  type RequestRow,
+  type Store,
+} from "./types";
 
 export interface StoreOptions {
-  /** `sqlite:PATH` or `sqlite::memory:`. */
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. */
   url: string;
   log?: Partial<RequestLogOptions>;
 }
 
-const MIGRATIONS = join(import.meta.dir, "migrations");
-
+/**
+ * Opens the store the URL names. SQLite is ready on return; PostgreSQL applies its migrations in the background,
+ * and `store.ready` (which every query awaits) settles when they are done.
+ */
+export function openStore(options: StoreOptions & { url: `sqlite:${string}` }): SqliteStore;
+export function openStore(options: StoreOptions): Store;
 export function openStore(options: StoreOptions): Store {
-  const path = sqlitePath(options.url);
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { create: true });
-  // WAL lets the CLI read and write while the server runs; NORMAL sync is durable across process crashes.
-  sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
-  const log = new RequestLog(sqlite, { batchSize: 256, flushIntervalMs: 50, ...options.log });
-  return {
-    db,
-    keys: new KeyRepository(db),
-    log,
-    budgets: new BudgetRepository(db),
-    ping() {
-      try {
-        return (sqlite.query("select 1 as ok").get() as { ok: number } | null)?.ok === 1;
-      } catch {
-        return false;
-      }
-    },
-    async close() {
-      await log.close();
-      sqlite.close();
-    },
-  };
-}
-
-function sqlitePath(url: string): string {
-  if (!url.startsWith("sqlite:")) {
-    throw new Error(
-      `DATABASE_URL '${url.split(":")[0]}:…' is not supported by this build; use sqlite:PATH (see README: Storage)`,
-    );
+  const log = { batchSize: 256, flushIntervalMs: 50, ...options.log };
+  const { url } = options;
+  if (url.startsWith("sqlite:")) return openSqliteStore(url.slice("sqlite:".length) || ":memory:", log);
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    if (!URL.canParse(url))
+      throw new Error(`DATABASE_URL is not a valid postgres:// URL (see README: Storage)`);
+    return openPostgresStore(url, log);
   }
-  return url.slice("sqlite:".length) || ":memory:";
+  throw new Error(
+    `DATABASE_URL '${url.split(":")[0]}:…' is not supported; use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (see README: Storage)`,
+  );
 }

@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as schema from "./schema";
 import { apiKeys } from "./schema";
+import type { CreateKeyOptions, KeyStore } from "./types";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ID_LENGTH = 8;
@@ -62,7 +63,26 @@ export function generateKey(env: KeyEnv): { key: string; id: string } {
 
 type Row = typeof apiKeys.$inferSelect;
 
-function toRecord(row: Row): KeyRecord {
+/** The row for a new key (both backends store the same shape); the key itself is returned once, never stored. */
+export function newKeyRow(options: CreateKeyOptions): IssuedKey & { row: Row } {
+  const { key, id } = generateKey(options.env);
+  const row: Row = {
+    id,
+    name: options.name,
+    env: options.env,
+    hash: hashKey(key),
+    last4: key.slice(-4),
+    team: options.team ?? null,
+    policy: options.policy ?? null,
+    allowedProviders: options.allowedProviders ? JSON.stringify(options.allowedProviders) : null,
+    failover: options.failover ?? null,
+    createdAt: Date.now(),
+    revokedAt: null,
+  };
+  return { key, row, record: toRecord(row) };
+}
+
+export function toRecord(row: Row): KeyRecord {
   return {
     ...row,
     env: row.env as KeyEnv,
@@ -70,34 +90,14 @@ function toRecord(row: Row): KeyRecord {
   };
 }
 
-export class KeyRepository {
+export class KeyRepository implements KeyStore {
   constructor(private readonly db: BunSQLiteDatabase<typeof schema>) {}
 
-  create(options: {
-    name: string;
-    env: KeyEnv;
-    team?: string;
-    policy?: string;
-    allowedProviders?: string[];
-    failover?: string;
-  }): IssuedKey {
+  create(options: CreateKeyOptions): IssuedKey {
     if (this.byName(options.name)) throw new Error(`a key named '${options.name}' already exists`);
-    const { key, id } = generateKey(options.env);
-    const row: Row = {
-      id,
-      name: options.name,
-      env: options.env,
-      hash: hashKey(key),
-      last4: key.slice(-4),
-      team: options.team ?? null,
-      policy: options.policy ?? null,
-      allowedProviders: options.allowedProviders ? JSON.stringify(options.allowedProviders) : null,
-      failover: options.failover ?? null,
-      createdAt: Date.now(),
-      revokedAt: null,
-    };
+    const { key, row, record } = newKeyRow(options);
     this.db.insert(apiKeys).values(row).run();
-    return { key, record: toRecord(row) };
+    return { key, record };
   }
 
   byId(id: string): KeyRecord | undefined {

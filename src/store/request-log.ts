@@ -1,10 +1,13 @@
 // The request log: rows are queued on the request path and written in batched transactions off it.
 
 import type { Database, Statement } from "bun:sqlite";
-import { getTableColumns } from "drizzle-orm";
+import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm";
+import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import type * as schema from "./schema";
 import { requests } from "./schema";
+import type { LoggedRequest, ReadOptions, RequestLogStore, RequestRow } from "./types";
 
-export type RequestRow = typeof requests.$inferInsert;
+export type { RequestRow };
 
 /**
  * The insert is one prepared statement built once from the drizzle schema: building the query through
@@ -35,7 +38,7 @@ export interface RequestLogOptions {
   onError?: (error: unknown) => void;
 }
 
-export class RequestLog {
+export class RequestLog implements RequestLogStore {
   private queue: RequestRow[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -46,6 +49,7 @@ export class RequestLog {
   constructor(
     sqlite: Database,
     private readonly options: RequestLogOptions,
+    private readonly db: BunSQLiteDatabase<typeof schema>,
   ) {
     this.insert = sqlite.prepare(INSERT_SQL);
     this.insertBatch = sqlite.transaction((rows: RequestRow[]) => {
@@ -93,6 +97,19 @@ export class RequestLog {
   async close(): Promise<void> {
     this.closed = true;
     this.flush();
+  }
+
+  read(options: ReadOptions = {}): LoggedRequest[] {
+    const where: SQL[] = [];
+    if (options.since !== undefined) where.push(gte(requests.time, options.since));
+    if (options.withDecision) where.push(isNotNull(requests.decisionInput));
+    return this.db
+      .select()
+      .from(requests)
+      .where(and(...where))
+      .orderBy(asc(requests.time))
+      .limit(options.limit ?? -1)
+      .all();
   }
 
   private schedule(delayMs: number): void {

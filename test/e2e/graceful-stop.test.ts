@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("SIGTERM under load: every in-flight request is answered and logged", async () => {
   const sim = await startSimulator({ port: 0, pace: { latencyMs: 150, ttftMs: 50, tokensPerSecond: 100 } });
-  const url = `sqlite:${join(dir, "stop.db")}`;
+  const url = `sqlite:${join(dir, "stop.db")}` as const;
   const setup = openStore({ url });
   const key = setup.keys.create({ name: "load", env: "live" }).key;
   await setup.close();

@@ -100,12 +100,12 @@ describe("budgets", () => {
     console.log = (line: string) => lines.push(line);
     try {
       expect(
-        runBudgetsCommand(
+        await runBudgetsCommand(
           ["set", "--agent", "crawler", "--period", "day", "--limit-usd", "2.5"],
           h.server.store,
         ),
       ).toBe(0);
-      expect(runBudgetsCommand(["list", "--json"], h.server.store)).toBe(0);
+      expect(await runBudgetsCommand(["list", "--json"], h.server.store)).toBe(0);
     } finally {
       console.log = log;
     }
@@ -125,13 +125,16 @@ describe("budgets", () => {
     );
   });
 
-  test("the CLI refuses a budget with no subject or a bad period", () => {
+  test("the CLI refuses a budget with no subject or a bad period", async () => {
     const error = console.error;
     console.error = () => {};
     try {
-      expect(runBudgetsCommand(["set", "--period", "day", "--limit-usd", "1"], h.server.store)).toBe(2);
+      expect(await runBudgetsCommand(["set", "--period", "day", "--limit-usd", "1"], h.server.store)).toBe(2);
       expect(
-        runBudgetsCommand(["set", "--team", "x", "--period", "week", "--limit-usd", "1"], h.server.store),
+        await runBudgetsCommand(
+          ["set", "--team", "x", "--period", "week", "--limit-usd", "1"],
+          h.server.store,
+        ),
       ).toBe(2);
     } finally {
       console.error = error;

@@ -4,11 +4,11 @@ import { type BuildOptions, buildServer, type Server } from "../../src/app";
 import { type ConfigFile, resolveSettings, type Settings } from "../../src/config";
 import { startSimulator } from "../../src/simulator";
 import type { SimulatorHandle, SimulatorOptions } from "../../src/simulator/types";
-import { openStore } from "../../src/store";
+import { openStore, type SqliteStore } from "../../src/store";
 
 export interface Harness {
   sim: SimulatorHandle;
-  server: Server;
+  server: Server<SqliteStore>;
   settings: Settings;
   key: string;
   /** Calls the app in-process (no socket). */
@@ -22,7 +22,7 @@ export interface HarnessOptions {
   providers?: Array<"openai" | "anthropic" | "gemini" | "mistral">;
   config?: ConfigFile;
   simulator?: SimulatorOptions;
-  build?: BuildOptions;
+  build?: BuildOptions<SqliteStore>;
   env?: Record<string, string>;
 }
 

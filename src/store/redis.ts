@@ -1,0 +1,117 @@
+// Shared budget counters in Redis: check-and-reserve as one Lua script, so instances behind a load balancer
+// reserve against the same spent + reserved figures. ioredis is imported only here.
+
+import Redis from "ioredis";
+import type { BudgetScope } from "./budgets";
+
+/** One budget in one period; `seedSpentUsd` (from the database) starts a counter Redis does not have yet. */
+export interface SharedBudgetKey {
+  scope: BudgetScope;
+  name: string;
+  periodStart: number;
+  limitUsd: number;
+  seedSpentUsd: number;
+  /** Epoch ms after which the counter may go (a while after the period ends). */
+  expiresAt: number;
+}
+
+export type SharedReserveOutcome =
+  | { ok: true }
+  | { ok: false; index: number; spentUsd: number; reservedUsd: number };
+
+export interface SharedBudgetCounter {
+  /** Reserves `usd` on every budget or on none; `index` names the first budget that cannot take it. */
+  reserve(keys: readonly SharedBudgetKey[], usd: number): Promise<SharedReserveOutcome>;
+  /** Releases a reservation and adds the real cost to spent. */
+  settle(keys: readonly SharedBudgetKey[], reservedUsd: number, actualUsd: number): Promise<void>;
+  /** Current figures; undefined for a budget whose counter has not started. */
+  read(
+    keys: readonly SharedBudgetKey[],
+  ): Promise<Array<{ spentUsd: number; reservedUsd: number } | undefined>>;
+  close(): Promise<void>;
+}
+
+// KEYS: one hash {spent, reserved} per budget and period. ARGV: usd, then limit, seed, expire-at per key.
+const RESERVE = `
+local usd = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local base = 1 + (i - 1) * 3
+  redis.call('HSETNX', KEYS[i], 'spent', ARGV[base + 2])
+  local spent = tonumber(redis.call('HGET', KEYS[i], 'spent'))
+  local reserved = tonumber(redis.call('HGET', KEYS[i], 'reserved') or '0')
+  if spent + reserved + usd > tonumber(ARGV[base + 1]) then
+    return {i, tostring(spent), tostring(reserved)}
+  end
+end
+for i = 1, #KEYS do
+  redis.call('HINCRBYFLOAT', KEYS[i], 'reserved', ARGV[1])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[1 + (i - 1) * 3 + 3])
+end
+return {0}
+`;
+
+// ARGV: reserved usd to release, actual usd to add. A counter that expired (the period is long over) is left alone.
+const SETTLE = `
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local left = tonumber(redis.call('HINCRBYFLOAT', KEYS[i], 'reserved', '-' .. ARGV[1]))
+    -- Float residue from many increments must not read as a reservation in flight.
+    if left < 1e-12 then redis.call('HSET', KEYS[i], 'reserved', '0') end
+    if tonumber(ARGV[2]) > 0 then redis.call('HINCRBYFLOAT', KEYS[i], 'spent', ARGV[2]) end
+  end
+end
+return 0
+`;
+
+interface ScriptedRedis extends Redis {
+  spendexReserve(...args: Array<string | number>): Promise<Array<number | string>>;
+  spendexSettle(...args: Array<string | number>): Promise<number>;
+}
+
+export interface SharedCounterOptions {
+  /** Prefix of every key, so several deployments (or test runs) can share one Redis. Default `spendex:`. */
+  prefix?: string;
+  onError?: (error: unknown) => void;
+}
+
+export function openSharedCounter(url: string, options: SharedCounterOptions = {}): SharedBudgetCounter {
+  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
+    throw new Error(`REDIS_URL must look like redis://HOST:PORT[/DB] (see README: Storage)`);
+  }
+  // A request waits for at most one reconnect attempt: budgets fail closed rather than hang.
+  const redis = new Redis(url, {
+    keyPrefix: options.prefix ?? "spendex:",
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  }) as ScriptedRedis;
+  redis.on("error", (error) => options.onError?.(error));
+  redis.defineCommand("spendexReserve", { lua: RESERVE });
+  redis.defineCommand("spendexSettle", { lua: SETTLE });
+  const keyOf = (key: SharedBudgetKey) => `budget:${key.scope}:${key.name}:${key.periodStart}`;
+
+  return {
+    async reserve(keys, usd) {
+      const args: Array<string | number> = [keys.length, ...keys.map(keyOf), String(usd)];
+      for (const key of keys) args.push(String(key.limitUsd), String(key.seedSpentUsd), key.expiresAt);
+      const [index, spent, reserved] = await redis.spendexReserve(...args);
+      if (Number(index) === 0) return { ok: true };
+      return { ok: false, index: Number(index) - 1, spentUsd: Number(spent), reservedUsd: Number(reserved) };
+    },
+    async settle(keys, reservedUsd, actualUsd) {
+      await redis.spendexSettle(keys.length, ...keys.map(keyOf), String(reservedUsd), String(actualUsd));
+    },
+    async read(keys) {
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.hmget(keyOf(key), "spent", "reserved");
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, value]) => {
+        const [spent, reserved] = (error ? [] : value) as Array<string | null>;
+        if (spent === null || spent === undefined) return undefined;
+        return { spentUsd: Number(spent), reservedUsd: Number(reserved ?? 0) };
+      });
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

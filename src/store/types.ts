@@ -1,0 +1,78 @@
+// The store's backend-neutral surface: repositories that SQLite answers synchronously and PostgreSQL asynchronously.
+
+import type { BudgetRow, BudgetScope, SpendRow } from "./budgets";
+import type { IssuedKey, KeyEnv, KeyRecord } from "./keys";
+import type { requests } from "./schema";
+
+/** A value SQLite returns at once and PostgreSQL as a promise; callers `await` it (or `chain` on hot paths). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Runs `next` synchronously when `value` is already there, so the SQLite path never yields to the event loop. */
+export function chain<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+export type RequestRow = typeof requests.$inferInsert;
+export type LoggedRequest = typeof requests.$inferSelect;
+
+export interface CreateKeyOptions {
+  name: string;
+  env: KeyEnv;
+  team?: string;
+  policy?: string;
+  allowedProviders?: string[];
+  failover?: string;
+}
+
+export interface KeyStore {
+  create(options: CreateKeyOptions): MaybePromise<IssuedKey>;
+  byId(id: string): MaybePromise<KeyRecord | undefined>;
+  byName(name: string): MaybePromise<KeyRecord | undefined>;
+  list(): MaybePromise<KeyRecord[]>;
+  /** Resolves false when no active key has that name. */
+  revoke(name: string): MaybePromise<boolean>;
+}
+
+export interface BudgetStore {
+  set(budget: BudgetRow): MaybePromise<void>;
+  remove(scope: BudgetScope, name: string): MaybePromise<boolean>;
+  list(): MaybePromise<BudgetRow[]>;
+  spend(scope: BudgetScope, name: string, periodStart: number): MaybePromise<SpendRow>;
+  /** Adds to the period's spend atomically and returns the new total (every instance's spend included). */
+  addSpend(scope: BudgetScope, name: string, periodStart: number, usd: number): MaybePromise<number>;
+  setReserved(scope: BudgetScope, name: string, periodStart: number, usd: number): MaybePromise<void>;
+  /** Sets alert bits; returns the bits newly set, so that across instances each alert goes out once. */
+  markAlerts(scope: BudgetScope, name: string, periodStart: number, bits: number): MaybePromise<number>;
+}
+
+export interface ReadOptions {
+  /** Rows at or after this time (epoch ms). */
+  since?: number;
+  limit?: number;
+  /** Only rows that logged a policy decision input (for replay). */
+  withDecision?: boolean;
+}
+
+export interface RequestLogStore {
+  /** O(1) on the request path: the row is written by the next batched flush. */
+  record(row: RequestRow): void;
+  pending(): number;
+  writtenCount(): number;
+  flush(): MaybePromise<void>;
+  /** Writes every queued row, then stops; rows recorded after close are written at once. */
+  close(): Promise<void>;
+  /** Logged rows, oldest first. */
+  read(options?: ReadOptions): MaybePromise<LoggedRequest[]>;
+}
+
+export interface Store {
+  readonly backend: "sqlite" | "postgres";
+  keys: KeyStore;
+  budgets: BudgetStore;
+  log: RequestLogStore;
+  /** Settles once migrations are applied; rejects with a clear message when the database cannot be reached. */
+  ready: Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): MaybePromise<boolean>;
+  close(): Promise<void>;
+}

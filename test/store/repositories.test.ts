@@ -1,0 +1,70 @@
+// The repository suite over each backend (one line each), and what only PostgreSQL has to prove: failed batches retry.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { openStore, type Store } from "../../src/store";
+import { createTestDatabase, postgresReachable, SKIP_POSTGRES } from "./services";
+import { repositorySuite, row } from "./suite";
+
+const sqlite = {
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), "spendex-store-"));
+    return {
+      url: `sqlite:${join(dir, "store.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+};
+const pg = await postgresReachable();
+
+repositorySuite("sqlite", sqlite);
+repositorySuite("postgres", { create: createTestDatabase }, pg ? {} : { skip: SKIP_POSTGRES });
+
+describe.skipIf(!pg)(pg ? "postgres request log" : `postgres request log — ${SKIP_POSTGRES}`, () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.drop());
+
+  test("a batch the database refuses stays queued and is written once the table is back", async () => {
+    const errors: unknown[] = [];
+    const store: Store = openStore({
+      url: database.url,
+      log: { batchSize: 1_000, flushIntervalMs: 5, onError: (error) => errors.push(error) },
+    });
+    await store.ready;
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      await admin`ALTER TABLE requests RENAME TO requests_away`;
+      for (let i = 0; i < 20; i++) store.log.record(row(`r${i}`, Date.now()));
+      await store.log.flush();
+      expect(errors.length).toBeGreaterThan(0);
+      expect(store.log.pending()).toBe(20);
+      await admin`ALTER TABLE requests_away RENAME TO requests`;
+      await store.close();
+      expect(store.log.pending()).toBe(0);
+      const [count] = await admin`select count(*)::int as n from requests`;
+      expect(count?.n).toBe(20);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  test("an unsupported or malformed DATABASE_URL fails with a message naming the forms", () => {
+    expect(() => openStore({ url: "mysql://localhost/db" })).toThrow("use sqlite:PATH or postgres://");
+    expect(() => openStore({ url: "postgres://exa mple:99999/x" })).toThrow("not a valid postgres:// URL");
+  });
+
+  test("an unreachable server rejects ready with host and database, never the password", async () => {
+    const store = openStore({ url: "postgres://root:secret@127.0.0.1:1/nowhere" });
+    const error = (await store.ready.catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain("cannot open PostgreSQL at 127.0.0.1:1/nowhere");
+    expect(error.message).not.toContain("secret");
+    expect(await store.ping()).toBe(false);
+    await store.close();
+  });
+});
