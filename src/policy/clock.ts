@@ -5,10 +5,13 @@
  * descheduled; the process clock counts the engine's own background compiler threads. This clock advances
  * in steps of up to ~4 ms here, so it only confirms an overrun the wall clock has already seen.
  */
-function threadCpuMs(): number {
-  const usage = process.threadCpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
+const threadCpuMs: () => number =
+  typeof process.threadCpuUsage === "function"
+    ? () => {
+        const usage = process.threadCpuUsage();
+        return (usage.user + usage.system) / 1000;
+      }
+    : () => performance.now(); // Runtimes without a thread clock fall back to wall time.
 
 /**
  * The deadline the interrupt handler consults. A call is stopped once it has used its budget in both wall
