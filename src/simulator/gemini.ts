@@ -1,16 +1,14 @@
 // Google Gemini wire format: models/{m}:generateContent and :streamGenerateContent (?alt=sse or a JSON array).
 
 import type { Dialect, Exchange, Frame } from "./exchange";
+import { type GeminiReply, type Part, partsText, response, streamChunks } from "./gemini-reply";
 import { geminiHistoryError } from "./history";
 import { readJson } from "./openai";
 import {
   type Conversation,
-  estimateTokens,
   type JsonSchema,
   nextId,
-  type Plan,
   planAnswer,
-  splitWords,
   type ToolSpec,
 } from "./reply";
 
@@ -54,12 +52,6 @@ export const geminiDialect: Dialect = {
   streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\r\n\r\n`,
 };
 
-interface Part {
-  text?: string;
-  thought?: boolean;
-  functionCall?: { name?: string; args?: unknown };
-  functionResponse?: { name?: string; response?: unknown };
-}
 interface Content {
   role?: string;
   parts?: Part[];
@@ -153,12 +145,6 @@ function validate(body: unknown): string | undefined {
   return undefined;
 }
 
-function partsText(parts: Part[] | undefined): string {
-  let text = "";
-  for (const part of parts ?? []) if (typeof part.text === "string" && !part.thought) text += part.text;
-  return text;
-}
-
 function toConversation(request: GenerateRequest): Conversation {
   const system = request.systemInstruction;
   let promptChars = typeof system === "string" ? system.length : partsText(system?.parts).length;
@@ -220,75 +206,4 @@ function thoughtsTokens(model: string, request: GenerateRequest): number {
   if (budget === 0) return 0;
   if (typeof budget === "number" && budget > 0) return Math.min(budget, THOUGHTS_TOKENS);
   return model.includes("pro") ? THOUGHTS_TOKENS : 0;
-}
-
-function finishReason(plan: Plan): string {
-  if (plan.answer.kind === "text" && plan.answer.finish === "length") return "MAX_TOKENS";
-  if (plan.answer.kind === "text" && plan.answer.finish === "content_filter") return "SAFETY";
-  return "STOP";
-}
-
-/** Usage as Gemini counts it: cached tokens are part of the prompt count; thoughts are outside candidates. */
-function usage(plan: Plan, thoughts: number, candidates: number) {
-  const prompt = plan.tokens.prompt;
-  const metadata: Record<string, unknown> = {
-    promptTokenCount: prompt,
-    candidatesTokenCount: candidates,
-    totalTokenCount: prompt + candidates + thoughts,
-    promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }],
-  };
-  if (plan.tokens.cached > 0) {
-    metadata.cachedContentTokenCount = plan.tokens.cached;
-    metadata.cacheTokensDetails = [{ modality: "TEXT", tokenCount: plan.tokens.cached }];
-  }
-  if (thoughts > 0) metadata.thoughtsTokenCount = thoughts;
-  return metadata;
-}
-
-function parts(plan: Plan): Part[] {
-  const answer = plan.answer;
-  if (answer.kind === "tools") {
-    return answer.calls.map((call) => ({ functionCall: { name: call.name, args: call.input } }));
-  }
-  return [{ text: answer.text }];
-}
-
-interface GeminiReply {
-  plan: Plan;
-  thoughts: number;
-  model: string;
-  responseId: string;
-  thought?: Part;
-}
-
-function response({ plan, thoughts, model, responseId, thought }: GeminiReply) {
-  const content = { parts: thought ? [thought, ...parts(plan)] : parts(plan), role: "model" };
-  return {
-    candidates: [{ content, finishReason: finishReason(plan), index: 0 }],
-    usageMetadata: usage(plan, thoughts, plan.tokens.completion),
-    modelVersion: model,
-    responseId,
-  };
-}
-
-/** Stream chunks: text a few words at a time with running usage; function calls whole, in one chunk. */
-function streamChunks({ plan, thoughts, model, responseId, thought }: GeminiReply) {
-  const answer = plan.answer;
-  const pieces: Part[][] =
-    answer.kind === "tools" ? [parts(plan)] : splitWords(answer.text).map((text) => [{ text }]);
-  if (thought) pieces.unshift([thought]);
-  let chars = 0;
-  return pieces.map((piece, index) => {
-    chars += partsText(piece).length;
-    const last = index === pieces.length - 1;
-    const candidate: Record<string, unknown> = { content: { parts: piece, role: "model" }, index: 0 };
-    if (last) candidate.finishReason = finishReason(plan);
-    const candidates = last ? plan.tokens.completion : chars === 0 ? 0 : estimateTokens(chars);
-    return {
-      candidates: [candidate],
-      usageMetadata: usage(plan, thoughts, candidates),
-      modelVersion: model,
-      responseId,
-    };
-  });
 }

@@ -200,6 +200,10 @@ describe("gemini format", () => {
       config: { httpOptions: { headers: { "x-sim-finish": "content_filter" } } },
     });
     expect(unsafe.candidates?.[0]?.finishReason).toBe(FinishReason.SAFETY);
+    // A blocked candidate carries the rating that blocked it and no content, as Gemini sends it.
+    expect(unsafe.candidates?.[0]?.content).toBeUndefined();
+    expect(unsafe.candidates?.[0]?.safetyRatings?.[0]?.blocked).toBe(true);
+    expect(unsafe.text).toBeUndefined();
   });
 
   test("errors in Google's format: 503 UNAVAILABLE, 429 with RetryInfo, wrong and missing keys", async () => {

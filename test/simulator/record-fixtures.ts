@@ -29,7 +29,10 @@ async function capture(provider: string, captures: Capture[], auth: Record<strin
       headers: { "content-type": "application/json", ...auth, ...headers },
       body: JSON.stringify(body),
     });
-    let text = await response.text();
+    // Ids and timestamps are pinned, so that re-recording only changes files whose content changed.
+    let text = (await response.text())
+      .replace(/sim[0-9a-z]{8}/g, "simfixture")
+      .replace(/"created":\d+/g, '"created":1764115200');
     // JSON bodies are pretty-printed for reading; SSE bodies are kept byte for byte.
     if (file.endsWith(".json")) text = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
     await Bun.write(join(root, provider, file), text);
