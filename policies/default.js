@@ -4,6 +4,8 @@
 // when the classifier is unsure, down a tier when a budget runs low, and rejects once a budget is spent.
 
 const TIERS = ["simple", "medium", "complex"];
+/** @type {Record<string, number>} */
+const RANK = { simple: 0, medium: 1, complex: 2 };
 /** Below this confidence the request may be harder than it looks: pay for the next tier. */
 const LOW_CONFIDENCE = 0.5;
 /** Under this share of its limit left, a budget pushes requests one tier down. */
@@ -25,7 +27,7 @@ function route(input) {
       },
     };
   }
-  let tier = TIERS.indexOf(input.classification.tier);
+  let tier = RANK[input.classification.tier] ?? 0;
   const tags = [];
   if (input.classification.confidence < LOW_CONFIDENCE && tier < TIERS.length - 1) {
     tier += 1;
@@ -35,8 +37,8 @@ function route(input) {
     tier -= 1;
     tags.push("budget-low");
   }
-  const ranked = rank(input, TIERS[tier] ?? "simple");
-  const [first, ...rest] = ranked;
+  const ranked = rank(input, tier);
+  const first = ranked[0];
   if (!first) {
     return {
       reject: {
@@ -48,7 +50,7 @@ function route(input) {
   }
   return {
     model: first.id,
-    fallbacks: rest.slice(0, 2).map((candidate) => candidate.id),
+    fallbacks: ranked.slice(1, 3).map((candidate) => candidate.id),
     reason: `cheapest ${first.healthy ? "healthy" : "(unhealthy)"} ${first.tier} model for a ${input.classification.tier} request`,
     tags,
   };
@@ -58,14 +60,13 @@ function route(input) {
  * Candidates that can serve the request: healthy ones first, the target tier first, then the tiers above,
  * then the ones below; cheapest first within a tier.
  * @param {Spendex.PolicyInput} input
- * @param {string} target
+ * @param {number} base index of the target tier in TIERS
  */
-function rank(input, target) {
-  const base = TIERS.indexOf(target);
+function rank(input, base) {
   const scored = [];
   for (const candidate of input.candidates) {
     if (!fits(candidate, input.request)) continue;
-    const distance = TIERS.indexOf(candidate.tier) - base;
+    const distance = (RANK[candidate.tier] ?? 0) - base;
     const order = (candidate.healthy ? 0 : 10) + (distance >= 0 ? distance : TIERS.length - distance);
     // One number per candidate, so the sort compares numbers instead of calling helpers (ids break ties).
     scored.push({ candidate, score: order * 1e6 + price(candidate) });

@@ -25,8 +25,9 @@ test("a compiled policy's heap does not grow over 10,000 decisions", async () =>
   const memoryBefore = host.memoryBytes();
   run(10_000);
   const after = policy.memoryUsage();
-  expect(after.objects).toBe(before.objects);
-  expect(after.bytes).toBeLessThanOrEqual(before.bytes + 16 * 1024);
+  // Cyclic garbage waits for QuickJS's collector, so allow a little slack; a leak would be 10,000s of objects.
+  expect(after.objects - before.objects).toBeLessThanOrEqual(64);
+  expect(after.bytes - before.bytes).toBeLessThanOrEqual(64 * 1024);
   expect(host.memoryBytes()).toBe(memoryBefore);
   // QuickJS refuses to free a runtime that still owns objects: a clean dispose means no handle leaked.
   expect(policy.dispose()).toBe(true);
