@@ -1,6 +1,7 @@
 // Classifier latency: p50/p99 per request for 200 to 200,000-character prompts, tokenisation and inference apart.
 
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { type ClassifyInput, loadClassifier } from "../src/classify/index";
 
@@ -94,6 +95,17 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const file = join(outDir, `classify-${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), model: MODEL, loadMilliseconds, bun: Bun.version, rows }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      model: MODEL,
+      loadMilliseconds,
+      loadAverage: loadavg(),
+      bun: Bun.version,
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.log(`wrote ${file}`);

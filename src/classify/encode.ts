@@ -1,13 +1,8 @@
 // Turns a request into the model's inputs (n-gram ids, GloVe ids, structural vector) with bounded work.
 
-import {
-  buildSignals,
-  conversationShape,
-  countText,
-  emptyCounts,
-  messageText,
-  structVector,
-} from "./features";
+import { BagBuilder, MASKED, type ModelInputs } from "./bag";
+import { buildSignals, conversationShape, messageText, structVector } from "./features";
+import { countText, emptyCounts } from "./text-counts";
 import { IdBuffer, type TextHasher } from "./tokenize";
 import type { ClassifyInput, Signals } from "./types";
 
@@ -34,6 +29,8 @@ export interface EncodedRequest {
   gloveLastUser: Int32Array;
   struct: Float32Array;
   signals: Signals;
+  /** The same request as the graph takes it: unique ids with per-bag weights. */
+  inputs: ModelInputs;
 }
 
 /** Head + tail of a text, at most `limit` characters. */
@@ -55,11 +52,16 @@ export class RequestEncoder {
   private readonly ngrams = new IdBuffer(4096);
   private readonly chars = new IdBuffer(16384);
   private readonly glove = new IdBuffer(4096);
+  private readonly ngramBags: BagBuilder;
+  private readonly gloveBags: BagBuilder;
 
   constructor(
     private readonly hasher: TextHasher,
     private readonly sample: SampleConfig = DEFAULT_SAMPLE,
-  ) {}
+  ) {
+    this.ngramBags = new BagBuilder(hasher.buckets);
+    this.gloveBags = new BagBuilder(hasher.gloveRows);
+  }
 
   encode(input: ClassifyInput): EncodedRequest {
     const texts = input.messages.map(messageText);
@@ -104,13 +106,29 @@ export class RequestEncoder {
       images: input.images,
       jsonMode: input.jsonMode,
     });
+    const ngramIds = this.ngrams.toArray();
+    const charIds = this.chars.toArray();
+    const gloveConversation = this.glove.toArray();
+    const struct = structVector(signals, shape.totalChars);
+    const ngram = this.ngramBags.build(ngramIds, charIds);
+    const glove = this.gloveBags.build(gloveConversation, gloveLastUser);
+    const gloveLastMask = new Float32Array(glove.ids.length);
+    for (let k = 0; k < gloveLastMask.length; k++) gloveLastMask[k] = glove.inSecond[k] ? 0 : MASKED;
     return {
-      ngramIds: this.ngrams.toArray(),
-      charIds: this.chars.toArray(),
-      gloveConversation: this.glove.toArray(),
+      ngramIds,
+      charIds,
+      gloveConversation,
       gloveLastUser,
-      struct: structVector(signals, shape.totalChars),
+      struct,
       signals,
+      inputs: {
+        ngramIds: ngram.ids,
+        ngramWeights: ngram.weights,
+        gloveIds: glove.ids,
+        gloveWeights: glove.weights,
+        gloveLastMask,
+        struct,
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 // Structural signals of a request (pure): sizes, turns, code, maths, lists, tools, images, JSON mode.
 
 import type { ChatMessage } from "../openai/types";
+import type { TextCounts } from "./text-counts";
 import type { Signals } from "./types";
 
 /** Above this many estimated tokens a request needs a long-context model: at least `complex`. */
@@ -9,37 +10,6 @@ export const LONG_CONTEXT_TOKENS = 7500;
 export const CHARS_PER_TOKEN = 4;
 /** Per-message overhead of the chat template, in tokens. */
 const TOKENS_PER_MESSAGE = 4;
-
-/** Counts taken in one pass over (sampled) text. */
-export interface TextCounts {
-  chars: number;
-  nonSpace: number;
-  digits: number;
-  upper: number;
-  math: number;
-  code: number;
-  questions: number;
-  newlines: number;
-  latex: number;
-  listItems: number;
-  fences: number;
-}
-
-export function emptyCounts(): TextCounts {
-  return {
-    chars: 0,
-    nonSpace: 0,
-    digits: 0,
-    upper: 0,
-    math: 0,
-    code: 0,
-    questions: 0,
-    newlines: 0,
-    latex: 0,
-    listItems: 0,
-    fences: 0,
-  };
-}
 
 /** The text of a message: the string content, or its text parts joined by newlines. */
 export function messageText(message: ChatMessage): string {
@@ -56,63 +26,6 @@ export function messageText(message: ChatMessage): string {
 
 export function hasImagePart(message: ChatMessage): boolean {
   return Array.isArray(message.content) && message.content.some((part) => part.type === "image_url");
-}
-
-const MATH_ASCII = new Set([43, 42, 47, 94, 61, 60, 62, 36, 37, 124]); // + * / ^ = < > $ % |
-const CODE_ASCII = new Set([123, 125, 59, 40, 41, 91, 93, 95, 35, 38, 96]); // { } ; ( ) [ ] _ # & `
-
-/** Adds one text's counts to `counts`. Linear in the text, no regular expressions. */
-export function countText(text: string, counts: TextCounts): void {
-  let lineStart = true;
-  counts.chars += text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10) {
-      counts.newlines++;
-      lineStart = true;
-      continue;
-    }
-    if (code === 32 || code === 9 || code === 13) continue;
-    counts.nonSpace++;
-    if (lineStart) {
-      lineStart = false;
-      if (isListMarker(text, i)) counts.listItems++;
-    }
-    if (code >= 48 && code <= 57) counts.digits++;
-    else if (code >= 65 && code <= 90) counts.upper++;
-    else if (code === 63) counts.questions++;
-    else if (code === 92) {
-      const next = text.charCodeAt(i + 1) | 32;
-      if (next >= 97 && next <= 122) counts.latex++;
-      counts.math++;
-    } else if (code === 96 && text.charCodeAt(i + 1) === 96 && text.charCodeAt(i + 2) === 96) {
-      counts.fences++;
-      counts.code += 3;
-      i += 2;
-    } else if (
-      MATH_ASCII.has(code) ||
-      (code >= 0x2200 && code <= 0x22ff) ||
-      (code >= 0x0391 && code <= 0x03c9)
-    ) {
-      counts.math++;
-    } else if (CODE_ASCII.has(code)) counts.code++;
-  }
-}
-
-/** `- `, `* `, `• `, `1. `, `1) `, `a) ` at the start of a line. */
-function isListMarker(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  const next = text.charCodeAt(index + 1);
-  if ((code === 45 || code === 42 || code === 0x2022) && next === 32) return true;
-  let end = index;
-  while (end < text.length && end - index < 3) {
-    const c = text.charCodeAt(end);
-    if (!((c >= 48 && c <= 57) || (end === index && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90))))) break;
-    end++;
-  }
-  if (end === index) return false;
-  const marker = text.charCodeAt(end);
-  return (marker === 46 || marker === 41) && text.charCodeAt(end + 1) === 32;
 }
 
 /** Sizes of the whole conversation (not sampled). */
@@ -196,6 +109,8 @@ export function buildSignals(input: SignalInput): Signals {
     newlines: counts.newlines,
     upperRatio: round(ratio(counts.upper, counts.nonSpace)),
     latexCommands: counts.latex,
+    numbers: counts.numbers,
+    sentences: counts.sentences,
     lastUserTokens: input.lastUserTokens,
     sampled: input.sampled,
   };
@@ -224,6 +139,9 @@ export const STRUCT_NAMES = [
   "log_last_user_tokens",
   "long_context",
   "last_user_share",
+  "log_numbers",
+  "log_sentences",
+  "log_tokens_per_sentence",
 ] as const;
 
 export const STRUCT_SIZE = STRUCT_NAMES.length;
@@ -255,5 +173,8 @@ export function structVector(signals: Signals, totalChars: number): Float32Array
     Math.log1p(num(signals.lastUserTokens)),
     flag(signals.estimatedTokens >= LONG_CONTEXT_TOKENS),
     ratio(signals.lastUserChars, totalChars),
+    Math.log1p(num(signals.numbers)),
+    Math.log1p(num(signals.sentences)),
+    Math.log1p(num(signals.lastUserTokens) / Math.max(1, num(signals.sentences))),
   ]);
 }

@@ -12,7 +12,7 @@ import type { Classification, Classifier, ClassifyInput } from "./types";
 export { type LabelledRequest, parseCorpus, readCorpus } from "./corpus";
 export type { EncodedRequest } from "./encode";
 export { LONG_CONTEXT_TOKENS } from "./features";
-export type { Manifest } from "./manifest";
+export { type Manifest, readManifest } from "./manifest";
 export { type EvalReport, evaluate, formatReport, type Prediction } from "./metrics";
 export type { Classification, Classifier, ClassifyInput, Signals } from "./types";
 
@@ -39,7 +39,7 @@ export async function loadClassifier(options: LoadClassifierOptions): Promise<Lo
   const hasher = new TextHasher(manifest.tokenizer, new WordTable(manifest.gloveWords));
   const encoder = new RequestEncoder(hasher, manifest.sample);
   const classifyEncoded = async (encoded: EncodedRequest): Promise<Classification> => {
-    const { probs } = await session.run(encoded);
+    const { probs } = await session.run(encoded.inputs);
     return classifyFromProbs(probs, encoded.signals, manifest.decision, manifest.longContextTokens);
   };
   return {

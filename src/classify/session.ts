@@ -2,12 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
-import type { EncodedRequest } from "./encode";
-
-export type ModelInputs = Pick<
-  EncodedRequest,
-  "ngramIds" | "charIds" | "gloveConversation" | "gloveLastUser" | "struct"
->;
+import type { ModelInputs } from "./bag";
 
 export interface ModelOutputs {
   probs: Float32Array;
@@ -29,15 +24,16 @@ export async function openSession(modelPath: string): Promise<ModelSession> {
     graphOptimizationLevel: "all",
   });
   return {
-    async run(inputs) {
+    async run(inputs: ModelInputs) {
+      const ngrams = inputs.ngramIds.length;
+      const words = inputs.gloveIds.length;
       const feeds = {
-        ngram_ids: new ort.Tensor("int32", inputs.ngramIds, [inputs.ngramIds.length]),
-        char_ids: new ort.Tensor("int32", inputs.charIds, [inputs.charIds.length]),
-        glove_conversation: new ort.Tensor("int32", inputs.gloveConversation, [
-          inputs.gloveConversation.length,
-        ]),
-        glove_last_user: new ort.Tensor("int32", inputs.gloveLastUser, [inputs.gloveLastUser.length]),
-        struct: new ort.Tensor("float32", inputs.struct, [inputs.struct.length]),
+        ngram_ids: new ort.Tensor("int32", inputs.ngramIds, [ngrams]),
+        ngram_weights: new ort.Tensor("float32", inputs.ngramWeights, [2, ngrams]),
+        glove_ids: new ort.Tensor("int32", inputs.gloveIds, [words]),
+        glove_weights: new ort.Tensor("float32", inputs.gloveWeights, [2, words]),
+        glove_last_mask: new ort.Tensor("float32", inputs.gloveLastMask, [words, 1]),
+        struct: new ort.Tensor("float32", inputs.struct, [1, inputs.struct.length]),
       };
       const result = await session.run(feeds);
       const probs = result.probs?.data;

@@ -80,8 +80,10 @@ export class WordTable {
   private readonly keys: Uint32Array;
   private readonly values: Int32Array;
   private readonly mask: number;
+  readonly size: number;
 
   constructor(vocabulary: readonly string[]) {
+    this.size = vocabulary.length;
     let size = 1;
     while (size < vocabulary.length * 2) size <<= 1;
     this.keys = new Uint32Array(size);
@@ -132,6 +134,13 @@ export class IdBuffer {
   reset(): void {
     this.length = 0;
   }
+  /** Makes room for `extra` more values, so callers may write `data` directly. */
+  ensure(extra: number): void {
+    if (this.length + extra <= this.data.length) return;
+    const grown = new Int32Array(Math.max(this.data.length * 2, this.length + extra));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+  }
   toArray(): Int32Array {
     return this.data.slice(0, this.length);
   }
@@ -141,6 +150,9 @@ export class IdBuffer {
 export class TextHasher {
   private readonly wordBuffer: Int32Array;
   private readonly bucketMask: number;
+  readonly buckets: number;
+  /** GloVe rows including the zero row 0. */
+  readonly gloveRows: number;
 
   constructor(
     private readonly config: TokenizerConfig,
@@ -148,6 +160,8 @@ export class TextHasher {
   ) {
     if ((config.buckets & (config.buckets - 1)) !== 0) throw new Error("buckets must be a power of two");
     this.bucketMask = config.buckets - 1;
+    this.buckets = config.buckets;
+    this.gloveRows = (glove?.size ?? 0) + 1;
     this.wordBuffer = new Int32Array(config.maxWordChars + 2);
   }
 
@@ -162,76 +176,87 @@ export class TextHasher {
 
   /**
    * Appends word uni/bigram ids to `ngrams`, character n-gram ids to `chars` and GloVe rows of known words
-   * to `glove`; returns the token count.
+   * to `glove`; returns the token count. The hot loop of the classifier: locals and direct array writes.
    */
   hash(text: string, ngrams: IdBuffer, chars: IdBuffer, glove: IdBuffer | undefined): number {
     const mask = this.bucketMask;
+    const table = glove ? this.glove : undefined;
+    const buffer = this.wordBuffer;
+    const maxWord = this.config.maxWordChars;
+    // Upper bounds: per character at most 2 word ids and (maxN - minN + 1) character ids.
+    ngrams.ensure(2 * text.length + 2);
+    chars.ensure((this.config.maxN - this.config.minN + 1) * (text.length + 2));
+    const wordData = ngrams.data;
+    let wordCount = ngrams.length;
     let previous = 0;
     let havePrevious = false;
     let tokens = 0;
-    let start = -1;
+    let wordLength = -1;
     let h = FNV_OFFSET;
     for (let i = 0; i <= text.length; i++) {
       const code = i < text.length ? text.charCodeAt(i) : 32;
       if (isWordCode(code)) {
-        if (start < 0) {
-          start = i;
+        const lower = code >= 65 && code <= 90 ? code + 32 : code;
+        if (wordLength < 0) {
+          wordLength = 0;
           h = FNV_OFFSET;
         }
-        h = Math.imul(h ^ lowerCode(code), FNV_PRIME);
+        h = Math.imul(h ^ lower, FNV_PRIME);
+        if (wordLength < maxWord) buffer[1 + wordLength] = lower;
+        wordLength++;
         continue;
       }
-      if (start >= 0) {
+      if (wordLength >= 0) {
         const word = h >>> 0;
-        this.emitToken(word, previous, havePrevious, ngrams, glove, mask);
-        this.emitCharGrams(text, start, i, chars, mask);
+        wordData[wordCount++] = mix32(word ^ SALT_UNIGRAM) & mask;
+        if (havePrevious)
+          wordData[wordCount++] = mix32(Math.imul(previous, 0x9e3779b1) ^ word ^ SALT_BIGRAM) & mask;
+        if (table && glove) {
+          const row = table.get(word);
+          if (row !== 0) glove.push(row);
+        }
+        this.emitCharGrams(Math.min(wordLength, maxWord), chars, mask);
         previous = word;
         havePrevious = true;
         tokens++;
-        start = -1;
+        wordLength = -1;
       }
       if (!isSpaceCode(code)) {
         const symbol = Math.imul(FNV_OFFSET ^ code, FNV_PRIME) >>> 0;
-        this.emitToken(symbol, previous, havePrevious, ngrams, glove, mask);
+        wordData[wordCount++] = mix32(symbol ^ SALT_UNIGRAM) & mask;
+        if (havePrevious)
+          wordData[wordCount++] = mix32(Math.imul(previous, 0x9e3779b1) ^ symbol ^ SALT_BIGRAM) & mask;
+        if (table && glove) {
+          const row = table.get(symbol);
+          if (row !== 0) glove.push(row);
+        }
         previous = symbol;
         havePrevious = true;
         tokens++;
       }
     }
+    ngrams.length = wordCount;
     return tokens;
   }
 
-  private emitToken(
-    token: number,
-    previous: number,
-    havePrevious: boolean,
-    ngrams: IdBuffer,
-    glove: IdBuffer | undefined,
-    mask: number,
-  ): void {
-    ngrams.push(mix32(token ^ SALT_UNIGRAM) & mask);
-    if (havePrevious) ngrams.push(mix32(Math.imul(previous, 0x9e3779b1) ^ token ^ SALT_BIGRAM) & mask);
-    if (glove && this.glove) {
-      const row = this.glove.get(token);
-      if (row !== 0) glove.push(row);
-    }
-  }
-
-  private emitCharGrams(text: string, start: number, end: number, ngrams: IdBuffer, mask: number): void {
+  /** Character n-grams of `<word>`; the word's lowercased codes are already in `wordBuffer[1..length]`. */
+  private emitCharGrams(length: number, chars: IdBuffer, mask: number): void {
     const buffer = this.wordBuffer;
-    const length = Math.min(end - start, this.config.maxWordChars);
     buffer[0] = LT;
-    for (let k = 0; k < length; k++) buffer[k + 1] = lowerCode(text.charCodeAt(start + k));
     buffer[length + 1] = GT;
     const padded = length + 2;
     const { minN, maxN } = this.config;
+    const data = chars.data;
+    let count = chars.length;
     for (let i = 0; i + minN <= padded; i++) {
       let h = FNV_OFFSET;
-      for (let k = 0; k < minN - 1; k++) h = Math.imul(h ^ (buffer[i + k] ?? 0), FNV_PRIME);
-      for (let n = minN; n <= maxN && i + n <= padded; n++) {
-        h = Math.imul(h ^ (buffer[i + n - 1] ?? 0), FNV_PRIME);
-        ngrams.push(mix32(h ^ SALT_CHAR) & mask);
+      for (let k = 0; k < minN - 1; k++) h = Math.imul(h ^ buffer[i + k]!, FNV_PRIME);
+      const last = Math.min(maxN, padded - i);
+      for (let n = minN; n <= last; n++) {
+        h = Math.imul(h ^ buffer[i + n - 1]!, FNV_PRIME);
+        data[count++] = mix32(h ^ SALT_CHAR) & mask;
       }
     }
+    chars.length = count;
   }
 }

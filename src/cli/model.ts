@@ -3,10 +3,19 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildModel } from "../classify/build/build";
+import { type BuildReport, buildModel } from "../classify/build/build";
 import { type LatencyRow, renderCard } from "../classify/build/card";
 import { loadGlove } from "../classify/build/glove";
-import { evaluateRequests, formatReport, loadClassifier, readCorpus } from "../classify/index";
+import {
+  type EvalReport,
+  evaluateRequests,
+  formatReport,
+  type LabelledRequest,
+  loadClassifier,
+  type Manifest,
+  readCorpus,
+  readManifest,
+} from "../classify/index";
 
 const REPO_ROOT = resolve(import.meta.dir, "../..");
 const DEFAULT_DATA = resolve(REPO_ROOT, "../shared/data/tier-corpus");
@@ -16,7 +25,8 @@ const GLOVE_WORDS = 40000;
 
 const USAGE = `usage:
   spendex model build [--data DIR] [--out DIR] [--seed N] [--cache DIR]
-  spendex model eval --data FILE [--json] [--model PATH]`;
+  spendex model eval --data FILE [--json] [--model PATH]
+  spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -31,6 +41,54 @@ function latestBench(): LatencyRow[] | undefined {
   if (!newest) return undefined;
   const parsed = JSON.parse(readFileSync(join(dir, newest), "utf8")) as { rows?: LatencyRow[] };
   return parsed.rows;
+}
+
+/** Evaluates the written model on dev with onnxruntime and renders MODEL_CARD.md beside it. */
+async function writeCard(
+  outDir: string,
+  dev: LabelledRequest[],
+  build: BuildReport,
+  manifest: Manifest,
+): Promise<EvalReport> {
+  const modelPath = join(outDir, "tier-classifier.onnx");
+  const loadStarted = performance.now();
+  const classifier = await loadClassifier({ modelPath });
+  const loadMilliseconds = performance.now() - loadStarted;
+  const { report } = await evaluateRequests(classifier, dev);
+  await classifier.close();
+  const card = renderCard({
+    build,
+    manifest,
+    dev: report,
+    modelBytes: statSync(modelPath).size,
+    loadMilliseconds,
+    latency: latestBench(),
+  });
+  writeFileSync(join(outDir, "MODEL_CARD.md"), card);
+  return report;
+}
+
+/** Re-renders the card of an existing build (e.g. after `bun run bench:classify`). */
+async function card(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string", default: DEFAULT_DATA },
+      out: { type: "string", default: DEFAULT_OUT },
+    },
+  });
+  const outDir = resolve(values.out);
+  const build = JSON.parse(readFileSync(join(outDir, "build-report.json"), "utf8")) as BuildReport;
+  const manifest = readManifest(join(outDir, "tier-classifier.vocab.json"));
+  const report = await writeCard(
+    outDir,
+    readCorpus(join(resolve(values.data), "dev.jsonl")),
+    build,
+    manifest,
+  );
+  log(`wrote ${join(outDir, "MODEL_CARD.md")}`);
+  process.stdout.write(`${formatReport(report)}\n`);
+  return 0;
 }
 
 async function build(args: string[]): Promise<number> {
@@ -60,20 +118,7 @@ async function build(args: string[]): Promise<number> {
   writeFileSync(join(outDir, "tier-classifier.vocab.json"), `${JSON.stringify(result.manifest)}\n`);
   writeFileSync(join(outDir, "build-report.json"), `${JSON.stringify(result.report, null, 2)}\n`);
 
-  const loadStarted = performance.now();
-  const classifier = await loadClassifier({ modelPath });
-  const loadMilliseconds = performance.now() - loadStarted;
-  const { report } = await evaluateRequests(classifier, dev);
-  await classifier.close();
-  const card = renderCard({
-    build: result.report,
-    manifest: result.manifest,
-    dev: report,
-    modelBytes: statSync(modelPath).size,
-    loadMilliseconds,
-    latency: latestBench(),
-  });
-  writeFileSync(join(outDir, "MODEL_CARD.md"), card);
+  const report = await writeCard(outDir, dev, result.report, result.manifest);
   log(
     `wrote ${modelPath} (${(statSync(modelPath).size / 1e6).toFixed(1)} MB), vocabulary, report and MODEL_CARD.md`,
   );
@@ -109,6 +154,7 @@ export async function runModelCommand(argv: string[]): Promise<number> {
   try {
     if (command === "build") return await build(rest);
     if (command === "eval") return await evalCommand(rest);
+    if (command === "card") return await card(rest);
     log(USAGE);
     return command === undefined || command === "help" || command === "--help" ? 0 : 2;
   } catch (error) {

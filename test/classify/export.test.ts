@@ -26,7 +26,11 @@ function fakeGlove(): GloveVectors {
   return { words, dim: 8, vectors };
 }
 
-describe.each([0, 6])("tiny model with hidden=%i", (hidden) => {
+describe.each([
+  [0, 1],
+  [6, 1],
+  [6, 2],
+])("tiny model with hidden=%i and %i ensemble members", (hidden, ensemble) => {
   const result = buildModel({
     train: rows,
     dev: rows,
@@ -34,26 +38,28 @@ describe.each([0, 6])("tiny model with hidden=%i", (hidden) => {
     tokenizer: { buckets: 256, minN: 3, maxN: 5, maxWordChars: 24 },
     dim: 4,
     hiddenCandidates: [hidden],
+    ensemble,
     training: { maxEpochs: 3, seed: 3, batchSize: 4 },
   });
-  const modelPath = join(dir, `tiny-${hidden}.onnx`);
+  const name = `tiny-${hidden}-${ensemble}`;
+  const modelPath = join(dir, `${name}.onnx`);
   writeFileSync(modelPath, result.onnx);
-  writeFileSync(join(dir, `tiny-${hidden}.vocab.json`), JSON.stringify(result.manifest));
+  writeFileSync(join(dir, `${name}.vocab.json`), JSON.stringify(result.manifest));
   const encoder = new RequestEncoder(
     new TextHasher(result.manifest.tokenizer, new WordTable(result.manifest.gloveWords)),
     result.manifest.sample,
   );
 
   test("the manifest round-trips through its schema", () => {
-    expect(readManifest(join(dir, `tiny-${hidden}.vocab.json`)).gloveWords).toEqual(fakeGlove().words);
+    expect(readManifest(join(dir, `${name}.vocab.json`)).gloveWords).toEqual(fakeGlove().words);
   });
 
   test("onnxruntime equals the TypeScript forward pass on every fixture request", async () => {
     const session = await openSession(modelPath);
     for (const row of rows) {
       const encoded = encoder.encode(row.input);
-      const reference = forwardExported(result.model, encoded);
-      const actual = await session.run(encoded);
+      const reference = forwardExported(result.model, encoded.inputs);
+      const actual = await session.run(encoded.inputs);
       for (let c = 0; c < 3; c++) {
         expect(actual.logits[c]).toBeCloseTo(reference.logits[c] ?? Number.NaN, 4);
         expect(actual.probs[c]).toBeCloseTo(reference.probs[c] ?? Number.NaN, 5);
@@ -70,6 +76,7 @@ describe.each([0, 6])("tiny model with hidden=%i", (hidden) => {
       tokenizer: { buckets: 256, minN: 3, maxN: 5, maxWordChars: 24 },
       dim: 4,
       hiddenCandidates: [hidden],
+      ensemble,
       training: { maxEpochs: 3, seed: 3, batchSize: 4 },
     });
     expect(again.onnx).toEqual(result.onnx);

@@ -1,8 +1,10 @@
 // Feature extraction and tokenisation, table-driven with asserted values.
 
 import { describe, expect, test } from "bun:test";
+import { BagBuilder } from "../../src/classify/bag";
 import { capText, RequestEncoder } from "../../src/classify/encode";
-import { countText, emptyCounts, estimateTokens, type TextCounts } from "../../src/classify/features";
+import { estimateTokens } from "../../src/classify/features";
+import { countText, emptyCounts, type TextCounts } from "../../src/classify/text-counts";
 import { hashWord, IdBuffer, TextHasher, WordTable, words } from "../../src/classify/tokenize";
 import type { ClassifyInput } from "../../src/classify/types";
 import type { ChatMessage } from "../../src/openai/types";
@@ -63,8 +65,8 @@ describe("TextHasher", () => {
 
 describe("countText", () => {
   test.each<[string, Partial<TextCounts>]>([
-    ["What? Why?", { questions: 2, nonSpace: 9, upper: 2 }],
-    ["1. one\n2. two\n- three\nnot a list", { listItems: 3, newlines: 3, digits: 2 }],
+    ["What? Why?", { questions: 2, nonSpace: 9, upper: 2, sentences: 2 }],
+    ["1. one\n2. two\n- three\nnot a list", { listItems: 3, newlines: 3, digits: 2, numbers: 2 }],
     ["```js\nx = 1;\n```", { fences: 2, newlines: 2, digits: 1 }],
     ["$\\frac{a}{b} + \\alpha$", { latex: 2 }],
     ["a+b=c", { math: 2, nonSpace: 5 }],
@@ -165,5 +167,38 @@ describe("signals", () => {
     expect(encoded.signals.sampled).toBe(true);
     expect(encoded.signals.lastUserChars).toBe(200004);
     expect(encoded.ngramIds.length).toBeLessThan(3000);
+  });
+});
+
+describe("BagBuilder", () => {
+  test.each([
+    [[5, 5, 7], [7], [5, 7], [2 / 3, 1 / 3, 0, 1], [0, 1]],
+    [[1], [], [1], [1, 0], [0]],
+    [
+      [3, 4],
+      [4, 9],
+      [3, 4, 9],
+      [0.5, 0.5, 0, 0, 0.5, 0.5],
+      [0, 1, 1],
+    ],
+  ])("%p + %p", (first, second, ids, weights, inSecond) => {
+    const bag = new BagBuilder(16).build(first, second);
+    expect([...bag.ids]).toEqual(ids);
+    [...bag.weights].forEach((weight, index) => {
+      expect(weight).toBeCloseTo(weights[index] ?? Number.NaN, 6);
+    });
+    expect([...bag.inSecond]).toEqual(inSecond);
+  });
+});
+
+describe("numbers and sentences", () => {
+  test.each([
+    ["Tom has 12 apples and 3.5 pears. He eats 2,000 of them!", 3, 2],
+    ["no digits here", 0, 0],
+    ["Version 1.2.3 is out. Really.", 1, 2],
+  ])("%p", (text, numbers, sentences) => {
+    const counts = emptyCounts();
+    countText(text, counts);
+    expect([counts.numbers, counts.sentences]).toEqual([numbers, sentences]);
   });
 });

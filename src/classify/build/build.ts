@@ -14,11 +14,12 @@ import {
   sweep,
 } from "./calibrate";
 import { fitNormalisation, prepare, toExamples } from "./dataset";
-import { dequantize, type ExportedModel, exportModel, forwardExported, quantizeRows } from "./export";
+import { combineMembers } from "./ensemble";
+import { dequantize, type ExportedModel, exportModel, forwardExported, quantizeTensor } from "./export";
 import type { GloveVectors } from "./glove";
-import type { ModelShape } from "./model";
+import type { ModelParams, ModelShape } from "./model";
 import { encodeModel } from "./onnx";
-import { DEFAULT_TRAIN, type EpochReport, type TrainOptions, train } from "./train";
+import { DEFAULT_TRAIN, type EpochReport, predictAll, scoreLogits, type TrainOptions, train } from "./train";
 
 export interface BuildOptions {
   train: readonly LabelledRequest[];
@@ -30,6 +31,8 @@ export interface BuildOptions {
   dim?: number;
   /** Head sizes to try (0 = linear); the dev set picks one. */
   hiddenCandidates?: number[];
+  /** Independently seeded members averaged into the shipped model. */
+  ensemble?: number;
   training?: Partial<TrainOptions>;
   /** Largest complex->simple rate the operating point may have on dev. */
   maxComplexAsSimple?: number;
@@ -38,17 +41,19 @@ export interface BuildOptions {
 
 export interface CandidateReport {
   hidden: number;
-  bestEpoch: number;
+  /** Of the averaged members. */
   devAccuracy: number;
   devLoss: number;
-  history: EpochReport[];
+  members: Array<{ bestEpoch: number; devAccuracy: number; devLoss: number; history: EpochReport[] }>;
 }
 
 export interface BuildReport {
   seed: number;
   trainCount: number;
   devCount: number;
+  /** n-gram dimensions per member; the shipped table has members x dim columns. */
   dim: number;
+  ensemble: number;
   candidates: CandidateReport[];
   chosenHidden: number;
   temperature: { value: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number };
@@ -75,7 +80,7 @@ export function buildModel(options: BuildOptions): BuildResult {
 
   const gloveWithPad = new Float32Array((glove.words.length + 1) * glove.dim);
   gloveWithPad.set(glove.vectors, glove.dim);
-  const gloveTable = quantizeRows(gloveWithPad, glove.dim);
+  const gloveTable = quantizeTensor(gloveWithPad, glove.dim);
   const gloveFloats = dequantize(gloveTable);
   const encoder = new RequestEncoder(new TextHasher(tokenizer, new WordTable(glove.words)), sample);
 
@@ -87,33 +92,38 @@ export function buildModel(options: BuildOptions): BuildResult {
   const devSet = toExamples(devPrepared, normalisation);
   const dense = trainSet[0]?.dense.length ?? 4 * glove.dim + STRUCT_SIZE;
 
-  const candidates: Array<CandidateReport & { params: ReturnType<typeof train>["params"] }> = [];
+  const candidates: Array<CandidateReport & { params: ModelParams }> = [];
+  const members = options.ensemble ?? 1;
   for (const hidden of options.hiddenCandidates ?? [0, 64]) {
     const shape: ModelShape = { buckets: tokenizer.buckets, dim, dense, hidden };
-    log(
-      `training ${hidden === 0 ? "linear head" : `MLP head (${hidden} hidden)`} on ${trainSet.length} requests`,
-    );
-    const result = train(shape, trainSet, devSet, training, log);
-    const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
-    candidates.push({
-      hidden,
-      bestEpoch: result.bestEpoch,
-      devAccuracy: best?.devAccuracy ?? 0,
-      devLoss: best?.devLoss ?? 0,
-      history: result.history,
-      params: result.params,
-    });
+    const trained: ModelParams[] = [];
+    const memberReports: CandidateReport["members"] = [];
+    for (let k = 0; k < members; k++) {
+      const head = hidden === 0 ? "linear head" : `MLP head (${hidden} hidden)`;
+      log(`training ${head}, member ${k + 1}/${members}, on ${trainSet.length} requests`);
+      const result = train(shape, trainSet, devSet, { ...training, seed: training.seed + 1000 * k }, log);
+      const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
+      trained.push(result.params);
+      memberReports.push({
+        bestEpoch: result.bestEpoch,
+        devAccuracy: best?.devAccuracy ?? 0,
+        devLoss: best?.devLoss ?? 0,
+        history: result.history,
+      });
+    }
+    const params = combineMembers(trained);
+    const dev = scoreLogits(predictAll(params, devSet), devSet);
+    log(`  ensemble of ${members}: dev accuracy ${dev.accuracy.toFixed(4)}, dev loss ${dev.loss.toFixed(4)}`);
+    candidates.push({ hidden, devAccuracy: dev.accuracy, devLoss: dev.loss, members: memberReports, params });
   }
   const chosen = [...candidates].sort((a, b) => b.devAccuracy - a.devAccuracy || a.devLoss - b.devLoss)[0];
   if (!chosen) throw new Error("no head candidates");
-  log(
-    `chose hidden=${chosen.hidden} (dev accuracy ${chosen.devAccuracy.toFixed(4)} at epoch ${chosen.bestEpoch})`,
-  );
+  log(`chose hidden=${chosen.hidden} (ensemble dev accuracy ${chosen.devAccuracy.toFixed(4)})`);
 
   // Calibrate on the quantised model, exactly as the ONNX graph will compute it.
   const uncalibrated = exportModel(chosen.params, gloveTable, STRUCT_SIZE, normalisation, 1);
   const scored: Scored[] = devPrepared.encoded.map((encoded, index) => ({
-    logits: forwardExported(uncalibrated, encoded).logits,
+    logits: forwardExported(uncalibrated, encoded.inputs).logits,
     label: devSet[index]?.label ?? 0,
     source: devPrepared.rows[index]?.source ?? "unknown",
     signals: encoded.signals,
@@ -152,6 +162,7 @@ export function buildModel(options: BuildOptions): BuildResult {
     trainCount: trainSet.length,
     devCount: devSet.length,
     dim,
+    ensemble: members,
     candidates: candidates.map(({ params: _params, ...rest }) => rest),
     chosenHidden: chosen.hidden,
     temperature: {

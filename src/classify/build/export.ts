@@ -1,6 +1,6 @@
 // Folds normalisation into the head, quantises both tables to int8, and runs the exported model in TS.
 
-import type { EncodedRequest } from "../encode";
+import type { ModelInputs } from "../bag";
 import { CLASSES, type ModelParams, softmax } from "./model";
 
 /** int8 rows with one scale per row: value = q * scale. */
@@ -45,6 +45,17 @@ export function quantizeRows(table: Float32Array, dim: number): QuantizedTable {
   return { rows, dim, values, scales };
 }
 
+/** int8 with one scale for the whole table (so the graph can fold it into the next layer). */
+export function quantizeTensor(table: Float32Array, dim: number): QuantizedTable {
+  let max = 0;
+  for (let i = 0; i < table.length; i++) max = Math.max(max, Math.abs(table[i] ?? 0));
+  const scale = max > 0 ? max / 127 : 1;
+  const values = new Int8Array(table.length);
+  for (let i = 0; i < table.length; i++) values[i] = Math.round((table[i] ?? 0) / scale);
+  const rows = table.length / dim;
+  return { rows, dim, values, scales: new Float32Array(rows).fill(scale) };
+}
+
 export function dequantize(table: QuantizedTable): Float32Array {
   const out = new Float32Array(table.values.length);
   for (let r = 0; r < table.rows; r++) {
@@ -55,7 +66,7 @@ export function dequantize(table: QuantizedTable): Float32Array {
   return out;
 }
 
-/** Mean and max of GloVe rows over the conversation and the last user turn (4 x dim), as the graph does. */
+/** GloVe pooling as the graph orders it: conversation mean, last-user mean, conversation max, last-user max. */
 export function poolGlove(
   glove: Float32Array,
   dim: number,
@@ -64,8 +75,8 @@ export function poolGlove(
 ): Float32Array {
   const out = new Float32Array(4 * dim);
   [conversation, lastUser].forEach((ids, part) => {
-    const meanOffset = part * 2 * dim;
-    const maxOffset = meanOffset + dim;
+    const meanOffset = part * dim;
+    const maxOffset = (2 + part) * dim;
     out.fill(Number.NEGATIVE_INFINITY, maxOffset, maxOffset + dim);
     for (let i = 0; i < ids.length; i++) {
       const base = (ids[i] ?? 0) * dim;
@@ -133,35 +144,57 @@ function floats(table: QuantizedTable): Float32Array {
   return values;
 }
 
-/** The TypeScript reference of the ONNX graph: raw logits and calibrated probabilities. */
+/** The TypeScript reference of the ONNX graph: calibrated logits (divided by the temperature) and probabilities. */
 export function forwardExported(
   model: ExportedModel,
-  encoded: Pick<EncodedRequest, "ngramIds" | "charIds" | "gloveConversation" | "gloveLastUser" | "struct">,
+  request: ModelInputs,
 ): { logits: Float32Array; probs: Float32Array } {
   const ngramDim = model.ngram.dim;
   const gloveDim = model.glove.dim;
   const inputs = 2 * ngramDim + 4 * gloveDim + model.structSize;
   const x = new Float64Array(inputs);
-  const table = floats(model.ngram);
-  [encoded.ngramIds, encoded.charIds].forEach((ids, part) => {
-    const offset = part * ngramDim;
-    for (let i = 0; i < ids.length; i++) {
-      const base = (ids[i] ?? 0) * ngramDim;
-      for (let d = 0; d < ngramDim; d++) x[offset + d] = (x[offset + d] ?? 0) + (table[base + d] ?? 0);
+  weightedRows(floats(model.ngram), ngramDim, request.ngramIds, request.ngramWeights, x, 0);
+  const glove = floats(model.glove);
+  weightedRows(glove, gloveDim, request.gloveIds, request.gloveWeights, x, 2 * ngramDim);
+  const maxOffset = 2 * ngramDim + 2 * gloveDim;
+  x.fill(Number.NEGATIVE_INFINITY, maxOffset, maxOffset + 2 * gloveDim);
+  request.gloveIds.forEach((id, k) => {
+    const mask = request.gloveLastMask[k] ?? 0;
+    for (let d = 0; d < gloveDim; d++) {
+      const value = glove[id * gloveDim + d] ?? 0;
+      x[maxOffset + d] = Math.max(x[maxOffset + d] ?? 0, value);
+      x[maxOffset + gloveDim + d] = Math.max(x[maxOffset + gloveDim + d] ?? 0, value + mask);
     }
-    for (let d = 0; d < ngramDim; d++) x[offset + d] = (x[offset + d] ?? 0) / ids.length;
   });
-  const pooled = poolGlove(floats(model.glove), gloveDim, encoded.gloveConversation, encoded.gloveLastUser);
-  x.set(pooled, 2 * ngramDim);
-  x.set(encoded.struct, 2 * ngramDim + 4 * gloveDim);
+  x.set(request.struct, 2 * ngramDim + 4 * gloveDim);
   const first = dense(model.w1, model.b1, x, inputs);
   let logits = first;
   if (model.hidden > 0) {
     for (let h = 0; h < first.length; h++) first[h] = Math.max(0, first[h] ?? 0);
     logits = dense(model.w2, model.b2, first, model.hidden);
   }
-  const out = Float32Array.from(logits.subarray(0, CLASSES));
-  return { logits: out, probs: softmax(out, model.temperature) };
+  const out = Float32Array.from(logits.subarray(0, CLASSES), (value) => value / model.temperature);
+  return { logits: out, probs: softmax(out) };
+}
+
+/** Two weighted sums of table rows (weights is `2 x ids.length`), written side by side from `offset`. */
+function weightedRows(
+  table: Float32Array,
+  dim: number,
+  ids: Int32Array,
+  weights: Float32Array,
+  out: Float64Array,
+  offset: number,
+): void {
+  for (let bag = 0; bag < 2; bag++) {
+    for (let k = 0; k < ids.length; k++) {
+      const weight = weights[bag * ids.length + k] ?? 0;
+      if (weight === 0) continue;
+      const base = (ids[k] ?? 0) * dim;
+      for (let d = 0; d < dim; d++)
+        out[offset + bag * dim + d] = (out[offset + bag * dim + d] ?? 0) + weight * (table[base + d] ?? 0);
+    }
+  }
 }
 
 function dense(w: Float32Array, b: Float32Array, x: Float64Array, inputs: number): Float64Array {

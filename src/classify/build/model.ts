@@ -80,6 +80,8 @@ export interface Trace {
   x: Float32Array;
   hidden: Float32Array;
   mask: Float32Array;
+  /** Input dropout gates (1 when no dropout is applied). */
+  inputMask: Float32Array;
   logits: Float32Array;
 }
 
@@ -88,6 +90,7 @@ export function createTrace(shape: ModelShape): Trace {
     x: new Float32Array(inputSize(shape)),
     hidden: new Float32Array(shape.hidden),
     mask: new Float32Array(shape.hidden),
+    inputMask: new Float32Array(inputSize(shape)).fill(1),
     logits: new Float32Array(CLASSES),
   };
 }
@@ -109,13 +112,14 @@ export function meanRows(
   for (let d = 0; d < dim; d++) out[offset + d] = (out[offset + d] ?? 0) * inverse;
 }
 
-/** Forward pass; with `dropout > 0` and a random source, hidden units are dropped (inverted dropout). */
+/** Forward pass; with a random source, inputs and hidden units are dropped (inverted dropout). */
 export function forward(
   params: ModelParams,
   example: Example,
   trace: Trace,
   dropout = 0,
   random?: () => number,
+  inputDropout = 0,
 ): Float32Array {
   const { dim, hidden } = params.shape;
   const x = trace.x;
@@ -123,6 +127,14 @@ export function forward(
   meanRows(params.table, dim, example.charIds, x, dim);
   x.set(example.dense, 2 * dim);
   const inputs = x.length;
+  if (random && inputDropout > 0) {
+    const scale = 1 / (1 - inputDropout);
+    for (let i = 0; i < inputs; i++) {
+      const gate = random() < inputDropout ? 0 : scale;
+      trace.inputMask[i] = gate;
+      x[i] = (x[i] ?? 0) * gate;
+    }
+  } else trace.inputMask.fill(1);
   if (hidden === 0) {
     affine(params.w1, params.b1, x, inputs, trace.logits);
     return trace.logits;
@@ -215,6 +227,7 @@ export function backward(params: ModelParams, example: Example, trace: Trace, gr
       dX[i] = (dX[i] ?? 0) + g * (params.w1[base + i] ?? 0);
     }
   }
+  for (let i = 0; i < 2 * dim; i++) dX[i] = (dX[i] ?? 0) * (trace.inputMask[i] ?? 0);
   grads.rows.push({ ids: example.ngramIds, gradient: dX.slice(0, dim) });
   grads.rows.push({ ids: example.charIds, gradient: dX.slice(dim, 2 * dim) });
   return loss;

@@ -1,4 +1,4 @@
-// Writes the exported model as an ONNX graph (opset 13) with onnx-proto: ids in, Gather + pooling inside.
+// Writes the exported model as an ONNX graph (opset 13) with onnx-proto: unique ids + bag weights in, Gather + pooling inside.
 
 import { onnx } from "onnx-proto";
 import type { ExportedModel } from "./export";
@@ -11,9 +11,10 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 /** Graph input and output names: the runtime's session runner uses the same ones. */
 export const GRAPH_INPUTS = [
   "ngram_ids",
-  "char_ids",
-  "glove_conversation",
-  "glove_last_user",
+  "ngram_weights",
+  "glove_ids",
+  "glove_weights",
+  "glove_last_mask",
   "struct",
 ] as const;
 export const GRAPH_OUTPUTS = ["probs", "logits"] as const;
@@ -58,83 +59,86 @@ function valueInfo(name: string, elemType: number, dims: Array<number | string>)
   });
 }
 
-/** Nodes that dequantise the gathered int8 rows: Cast(Gather(values)) * Gather(scales). */
-function gatherRows(prefix: string, table: string, ids: string, nodes: onnx.INodeProto[]): string {
-  nodes.push(node("Gather", [`${table}_values`, ids], [`${prefix}_q`], [intAttr("axis", 0)]));
-  nodes.push(node("Cast", [`${prefix}_q`], [`${prefix}_f`], [intAttr("to", FLOAT)]));
-  nodes.push(node("Gather", [`${table}_scales`, ids], [`${prefix}_s`], [intAttr("axis", 0)]));
-  return `${prefix}_s`;
+/**
+ * First-layer weights with the GloVe table's single scale and (for a linear head) the temperature folded in,
+ * and second-layer weights with the temperature folded in: fewer nodes per request.
+ */
+function foldedHead(model: ExportedModel) {
+  const gloveScale = model.glove.scales[0] ?? 1;
+  const inputs = 2 * model.ngram.dim + 4 * model.glove.dim + model.structSize;
+  const gloveStart = 2 * model.ngram.dim;
+  const gloveEnd = gloveStart + 4 * model.glove.dim;
+  const linear = model.hidden === 0;
+  const first = linear ? 1 / model.temperature : 1;
+  const w1 = model.w1.map((weight, index) => {
+    const column = index % inputs;
+    return weight * first * (column >= gloveStart && column < gloveEnd ? gloveScale : 1);
+  });
+  const b1 = model.b1.map((bias) => bias * first);
+  const w2 = model.w2.map((weight) => weight / model.temperature);
+  const b2 = model.b2.map((bias) => bias / model.temperature);
+  return { inputs, w1, b1, w2, b2 };
 }
 
 export function buildGraph(model: ExportedModel, metadata: Record<string, string>): onnx.IModelProto {
+  if (model.glove.scales.some((scale) => scale !== model.glove.scales[0])) {
+    throw new Error("the GloVe table must be quantised with one scale (quantizeTensor)");
+  }
   const nodes: onnx.INodeProto[] = [];
+  const head = foldedHead(model);
+  const first = head.b1.length;
   const initializers: onnx.ITensorProto[] = [
     tensor("ngram_values", INT8, [model.ngram.rows, model.ngram.dim], model.ngram.values),
     tensor("ngram_scales", FLOAT, [model.ngram.rows], model.ngram.scales),
     tensor("glove_values", INT8, [model.glove.rows, model.glove.dim], model.glove.values),
-    tensor("glove_scales", FLOAT, [model.glove.rows, 1], model.glove.scales),
-    tensor("axis0", INT64, [1], new BigInt64Array([0n])),
-    tensor("temperature", FLOAT, [1], new Float32Array([model.temperature])),
+    tensor("row_shape", INT64, [2], new BigInt64Array([1n, -1n])),
+    tensor("w1", FLOAT, [first, head.inputs], head.w1),
+    tensor("b1", FLOAT, [first], head.b1),
   ];
 
-  // n-gram channel (words, then characters): mean of dequantised rows = (scales / n) . rows, one MatMul.
-  for (const part of ["ngram_ids", "char_ids"]) {
-    const scales = gatherRows(part, "ngram", part, nodes);
-    nodes.push(node("Shape", [part], [`${part}_count_i`]));
-    nodes.push(node("Cast", [`${part}_count_i`], [`${part}_count`], [intAttr("to", FLOAT)]));
-    nodes.push(node("Div", [scales, `${part}_count`], [`${part}_weights`]));
-    nodes.push(node("Unsqueeze", [`${part}_weights`, "axis0"], [`${part}_weights_row`]));
-    nodes.push(node("MatMul", [`${part}_weights_row`, `${part}_f`], [`${part}_mean`]));
-  }
+  // n-gram channel: (weights [2,u] * row scales) . int8 rows [u,D] -> word mean and char mean, one MatMul.
+  nodes.push(node("Gather", ["ngram_values", "ngram_ids"], ["ngram_q"], [intAttr("axis", 0)]));
+  nodes.push(node("Cast", ["ngram_q"], ["ngram_f"], [intAttr("to", FLOAT)]));
+  nodes.push(node("Gather", ["ngram_scales", "ngram_ids"], ["ngram_s"], [intAttr("axis", 0)]));
+  nodes.push(node("Mul", ["ngram_weights", "ngram_s"], ["ngram_scaled_weights"]));
+  nodes.push(node("MatMul", ["ngram_scaled_weights", "ngram_f"], ["ngram_means"]));
+  nodes.push(node("Reshape", ["ngram_means", "row_shape"], ["ngram_row"]));
 
-  // GloVe channel: mean and max over the conversation and over the last user turn.
-  const pooled: string[] = [];
-  for (const part of ["glove_conversation", "glove_last_user"]) {
-    const rowScales = gatherRows(part, "glove", part, nodes);
-    nodes.push(node("Mul", [`${part}_f`, rowScales], [`${part}_rows`]));
-    nodes.push(
-      node("ReduceMean", [`${part}_rows`], [`${part}_mean`], [intsAttr("axes", [0]), intAttr("keepdims", 1)]),
-    );
-    nodes.push(
-      node("ReduceMax", [`${part}_rows`], [`${part}_max`], [intsAttr("axes", [0]), intAttr("keepdims", 1)]),
-    );
-    pooled.push(`${part}_mean`, `${part}_max`);
-  }
-  nodes.push(node("Unsqueeze", ["struct", "axis0"], ["struct_row"]));
-  nodes.push(
-    node(
-      "Concat",
-      ["ngram_ids_mean", "char_ids_mean", ...pooled, "struct_row"],
-      ["features"],
-      [intAttr("axis", 1)],
-    ),
-  );
+  // GloVe channel (int8 units; the scale lives in w1): means by one MatMul, maxima over all rows and over the
+  // last user turn's rows (the mask input is 0 there and very negative elsewhere).
+  nodes.push(node("Gather", ["glove_values", "glove_ids"], ["glove_q"], [intAttr("axis", 0)]));
+  nodes.push(node("Cast", ["glove_q"], ["glove_rows"], [intAttr("to", FLOAT)]));
+  nodes.push(node("MatMul", ["glove_weights", "glove_rows"], ["glove_means"]));
+  nodes.push(node("Reshape", ["glove_means", "row_shape"], ["glove_means_row"]));
+  const reduce = [intsAttr("axes", [0]), intAttr("keepdims", 1)];
+  nodes.push(node("ReduceMax", ["glove_rows"], ["glove_conversation_max"], reduce));
+  nodes.push(node("Add", ["glove_rows", "glove_last_mask"], ["glove_last_rows"]));
+  nodes.push(node("ReduceMax", ["glove_last_rows"], ["glove_last_max"], reduce));
+  const parts = ["ngram_row", "glove_means_row", "glove_conversation_max", "glove_last_max", "struct"];
+  nodes.push(node("Concat", parts, ["features"], [intAttr("axis", 1)]));
 
-  const inputs = 2 * model.ngram.dim + 4 * model.glove.dim + model.structSize;
-  const first = model.b1.length;
-  initializers.push(tensor("w1", FLOAT, [first, inputs], model.w1), tensor("b1", FLOAT, [first], model.b1));
   const gemm = [intAttr("transB", 1)];
   if (model.hidden > 0) {
-    initializers.push(tensor("w2", FLOAT, [3, model.hidden], model.w2), tensor("b2", FLOAT, [3], model.b2));
+    initializers.push(tensor("w2", FLOAT, [3, model.hidden], head.w2), tensor("b2", FLOAT, [3], head.b2));
     nodes.push(node("Gemm", ["features", "w1", "b1"], ["hidden_pre"], gemm));
     nodes.push(node("Relu", ["hidden_pre"], ["hidden"]));
     nodes.push(node("Gemm", ["hidden", "w2", "b2"], ["logits"], gemm));
   } else {
     nodes.push(node("Gemm", ["features", "w1", "b1"], ["logits"], gemm));
   }
-  nodes.push(node("Div", ["logits", "temperature"], ["logits_scaled"]));
-  nodes.push(node("Softmax", ["logits_scaled"], ["probs"], [intAttr("axis", 1)]));
+  nodes.push(node("Softmax", ["logits"], ["probs"], [intAttr("axis", 1)]));
 
   const graph = onnx.GraphProto.create({
     name: "spendex_tier_classifier",
     node: nodes,
     initializer: initializers,
     input: [
-      valueInfo("ngram_ids", INT32, ["word_ngrams"]),
-      valueInfo("char_ids", INT32, ["char_ngrams"]),
-      valueInfo("glove_conversation", INT32, ["conversation_words"]),
-      valueInfo("glove_last_user", INT32, ["last_user_words"]),
-      valueInfo("struct", FLOAT, [model.structSize]),
+      valueInfo("ngram_ids", INT32, ["ngrams"]),
+      valueInfo("ngram_weights", FLOAT, [2, "ngrams"]),
+      valueInfo("glove_ids", INT32, ["words"]),
+      valueInfo("glove_weights", FLOAT, [2, "words"]),
+      valueInfo("glove_last_mask", FLOAT, ["words", 1]),
+      valueInfo("struct", FLOAT, [1, model.structSize]),
     ],
     output: [valueInfo("probs", FLOAT, [1, 3]), valueInfo("logits", FLOAT, [1, 3])],
   });

@@ -25,6 +25,10 @@ export interface TrainOptions {
   tableLearningRate: number;
   weightDecay: number;
   dropout: number;
+  /** Dropout on the head's inputs (pooled n-grams, GloVe, structure). */
+  inputDropout: number;
+  /** From this epoch on, the weights are averaged over epochs (SWA) and the average is what dev judges; 0 = off. */
+  averageFrom: number;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -35,7 +39,9 @@ export const DEFAULT_TRAIN: TrainOptions = {
   headLearningRate: 5e-4,
   tableLearningRate: 2,
   weightDecay: 1e-4,
-  dropout: 0.2,
+  dropout: 0.3,
+  inputDropout: 0,
+  averageFrom: 0,
 };
 
 export interface EpochReport {
@@ -123,6 +129,21 @@ function applyRows(params: ModelParams, grads: Gradients, rate: number): void {
   grads.rows.length = 0;
 }
 
+/** Running average: average += (params - average) * share, for every weight. */
+function blend(average: ModelParams, params: ModelParams, share: number): ModelParams {
+  const pairs: Array<[Float32Array, Float32Array]> = [
+    [average.table, params.table],
+    [average.w1, params.w1],
+    [average.b1, params.b1],
+    [average.w2, params.w2],
+    [average.b2, params.b2],
+  ];
+  for (const [target, source] of pairs) {
+    for (let i = 0; i < target.length; i++) target[i] = target[i]! + (source[i]! - target[i]!) * share;
+  }
+  return average;
+}
+
 /** Trains until dev accuracy stops improving for `patience` epochs; returns the best epoch's weights. */
 export function train(
   shape: ModelShape,
@@ -143,6 +164,7 @@ export function train(
   const trace = createTrace(shape);
   const order = [...trainSet];
   const history: EpochReport[] = [];
+  let averaged: ModelParams | undefined;
   let best = { accuracy: -1, loss: Number.POSITIVE_INFINITY, epoch: 0, params: cloneParams(params) };
   for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
     const started = performance.now();
@@ -153,14 +175,21 @@ export function train(
     for (let start = 0; start < order.length; start += options.batchSize) {
       const batch = order.slice(start, start + options.batchSize);
       for (const example of batch) {
-        forward(params, example, trace, options.dropout, random);
+        forward(params, example, trace, options.dropout, random, options.inputDropout);
         trainLoss += backward(params, example, trace, grads);
       }
       const scale = 1 / batch.length;
       for (const { adam, grad } of optimisers) adam.apply(grad, scale);
       applyRows(params, grads, tableRate);
     }
-    const dev = scoreLogits(predictAll(params, devSet), devSet);
+    let judged = params;
+    if (options.averageFrom > 0 && epoch >= options.averageFrom) {
+      averaged = averaged
+        ? blend(averaged, params, 1 / (epoch - options.averageFrom + 1))
+        : cloneParams(params);
+      judged = averaged;
+    }
+    const dev = scoreLogits(predictAll(judged, devSet), devSet);
     const seconds = (performance.now() - started) / 1000;
     history.push({
       epoch,
@@ -174,7 +203,7 @@ export function train(
       `  epoch ${String(epoch).padStart(2)}/${options.maxEpochs}  train loss ${(trainLoss / order.length).toFixed(4)}` +
         `  dev loss ${dev.loss.toFixed(4)}  dev acc ${dev.accuracy.toFixed(4)}  ${seconds.toFixed(1)}s${improved ? "  *" : ""}`,
     );
-    if (improved) best = { accuracy: dev.accuracy, loss: dev.loss, epoch, params: cloneParams(params) };
+    if (improved) best = { accuracy: dev.accuracy, loss: dev.loss, epoch, params: cloneParams(judged) };
     else if (epoch - best.epoch >= options.patience) break;
   }
   return { params: best.params, bestEpoch: best.epoch, history };
