@@ -2,7 +2,7 @@
 // The `spendex` command: one entry, one module per command group, each loaded only when used.
 
 import { loadSettings } from "../config";
-import { openStore } from "../store";
+import { openStore, type Store } from "../store";
 
 const HELP = `spendex — OpenAI-compatible LLM router
 
@@ -23,11 +23,18 @@ async function run(argv: string[]): Promise<number> {
     case "keys":
     case "budgets": {
       const settings = loadSettings(process.env);
-      const store = openStore({ url: settings.databaseUrl });
+      let store: Store;
       try {
+        store = openStore({ url: settings.databaseUrl });
         await store.ready;
+      } catch (error) {
+        // A bad or unreachable DATABASE_URL is the user's to fix: say what is wrong, without a stack trace.
+        console.error(`spendex: ${(error as Error).message}`);
+        return 1;
+      }
+      try {
         if (command === "keys") return await (await import("./keys")).runKeysCommand(rest, store);
-        return (await import("./budgets")).runBudgetsCommand(rest, store);
+        return await (await import("./budgets")).runBudgetsCommand(rest, store);
       } finally {
         await store.close();
       }

@@ -68,13 +68,11 @@ export class BudgetGuard {
     const ledgers = await Promise.all(rows.map((row) => this.ledger(row, now)));
     let shared: Array<{ spentUsd: number; reservedUsd: number } | undefined> = [];
     if (this.options.shared) {
-      // The figures are informational (the policy sees them); a counter that cannot be read falls back to ours.
+      // The figures are informational (the policy sees them): a counter that cannot be read falls back to ours,
+      // and reserve() answers 503. The connection reports its own errors, so none are logged per request here.
       shared = await this.options.shared
         .read(rows.map((row, i) => sharedKey(row, ledgers[i] as Ledger, now)))
-        .catch((error: unknown) => {
-          this.options.onError?.(error);
-          return [];
-        });
+        .catch(() => []);
     }
     return rows.map((row, i) => {
       const ledger = ledgers[i] as Ledger;

@@ -84,7 +84,14 @@ export function openSharedCounter(url: string, options: SharedCounterOptions = {
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
   }) as ScriptedRedis;
-  redis.on("error", (error) => options.onError?.(error));
+  // ioredis reports every failed reconnect; one line per distinct error per 30 s is enough for an operator.
+  let reported = { message: "", at: 0 };
+  redis.on("error", (error: Error) => {
+    const now = Date.now();
+    if (error.message === reported.message && now - reported.at < 30_000) return;
+    reported = { message: error.message, at: now };
+    options.onError?.(error);
+  });
   redis.defineCommand("spendexReserve", { lua: RESERVE });
   redis.defineCommand("spendexSettle", { lua: SETTLE });
   const keyOf = (key: SharedBudgetKey) => `budget:${key.scope}:${key.name}:${key.periodStart}`;
