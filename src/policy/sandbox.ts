@@ -34,6 +34,9 @@ export class PolicyCompileError extends Error {
   override readonly name = "PolicyCompileError";
 }
 
+/** A valid decision is well under 8 KB (8 fallbacks, 500-character reason, 16 tags): anything far larger is abuse. */
+const MAX_ANSWER_CHARS = 64 * 1024;
+
 /** Compiling parses the source and runs its top level once: allow more than one decision's time. */
 const COMPILE_DEADLINE_MS = 100;
 
@@ -194,11 +197,20 @@ export class SandboxPolicy {
       result.dispose();
       clock.disarm();
       const kind = failureKind(info);
-      if (kind === "memory" || kind === "stack") this.tainted = true;
+      // A failed call may still have queued promise jobs; they must not run into the next decision.
+      if (kind === "memory" || kind === "stack" || this.parts.runtime.hasPendingJob()) this.tainted = true;
       return { ok: false, kind, message: failureMessage(kind, info, this.parts.file, host.limits) };
     }
     const text = context.getString(result.value);
     result.dispose();
+    if (text.length > MAX_ANSWER_CHARS) {
+      clock.disarm();
+      return {
+        ok: false,
+        kind: "error",
+        message: `route() answered ${text.length} characters of JSON (limit ${MAX_ANSWER_CHARS})`,
+      };
+    }
     const overrun = clock.overrun(deadlineMs);
     const usedMs = overrun ? clock.used() : 0;
     clock.disarm();

@@ -54,6 +54,16 @@ const ATTACKS: Array<[string, string, RegExp]> = [
   ],
   ["a 5xx reject", `return { reject: { status: 500, code: "boom", message: "x" } };`, /\/reject\/status/],
   ["no answer", "return undefined;", /must return an object, got undefined/],
+  [
+    "a huge answer",
+    `return { model: "openai/gpt-5", reason: "x".repeat(1e6) };`,
+    /characters of JSON \(limit 65536\)/,
+  ],
+  [
+    "a promise, then a throw",
+    `Promise.resolve().then(() => 1); throw new Error("after");`,
+    /Error: after at /,
+  ],
 ];
 
 const slug = (name: string) =>
