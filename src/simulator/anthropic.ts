@@ -3,6 +3,7 @@
 import { type AnthropicReply, event, message, streamFrames } from "./anthropic-reply";
 import type { Dialect, Exchange } from "./exchange";
 import { anthropicHistoryError } from "./history";
+import { anthropicImageError } from "./images";
 import { readJson } from "./openai";
 import { type Conversation, type JsonSchema, nextId, planAnswer, type ToolSpec, textOf } from "./reply";
 
@@ -72,6 +73,8 @@ export async function handleAnthropic(exchange: Exchange, requireKey: string | u
   const request = body as MessagesRequest;
   const history = anthropicHistoryError(request.messages);
   if (history) return exchange.error(anthropicDialect, 400, history);
+  const image = anthropicImageError(request.messages);
+  if (image) return exchange.error(anthropicDialect, 400, image);
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);

@@ -3,14 +3,9 @@
 import type { Dialect, Exchange, Frame } from "./exchange";
 import { type GeminiReply, type Part, partsText, response, streamChunks } from "./gemini-reply";
 import { geminiHistoryError } from "./history";
+import { geminiImageError } from "./images";
 import { readJson } from "./openai";
-import {
-  type Conversation,
-  type JsonSchema,
-  nextId,
-  planAnswer,
-  type ToolSpec,
-} from "./reply";
+import { type Conversation, type JsonSchema, nextId, planAnswer, type ToolSpec } from "./reply";
 
 const STATUS_NAMES: Record<number, [string, string]> = {
   400: ["INVALID_ARGUMENT", "Request contains an invalid argument."],
@@ -94,6 +89,8 @@ export async function handleGemini(
   const request = body as GenerateRequest;
   const history = geminiHistoryError(request.contents);
   if (history) return exchange.error(geminiDialect, 400, history);
+  const image = geminiImageError(request.contents);
+  if (image) return exchange.error(geminiDialect, 400, image);
   const fault = exchange.takeFault(model);
   const pending = exchange.preempt(geminiDialect, fault);
   const early = pending instanceof Promise ? await pending : pending;

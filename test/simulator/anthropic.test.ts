@@ -344,4 +344,40 @@ describe("anthropic format", () => {
     expect(final.content[1]).toMatchObject({ type: "text", text: "Simulated reply to: Why is the sky blue" });
     expect(final.usage.output_tokens).toBe(19);
   });
+
+  test("images: base64 and URL sources pass; a data URL as a URL source or a bad media type is a 400", async () => {
+    type Source =
+      | { type: "base64"; media_type: "image/png" | "image/jpeg" | "image/gif" | "image/webp"; data: string }
+      | { type: "url"; url: string };
+    const ask = (source: Source) =>
+      client.messages.create({
+        model: "claude-sonnet-4-6",
+        max_tokens: 32,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Describe this" },
+              { type: "image", source },
+            ],
+          },
+        ],
+      });
+    const ok = await ask({
+      type: "base64",
+      media_type: "image/png",
+      data: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    });
+    expect(ok.content[0]).toMatchObject({ text: "Simulated reply to: Describe this" });
+    expect((await ask({ type: "url", url: "https://example.com/a.png" })).stop_reason).toBe("end_turn");
+    const dataUrl = await ask({
+      type: "url",
+      url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    }).catch((caught: unknown) => caught);
+    expect(dataUrl).toBeInstanceOf(Anthropic.BadRequestError);
+    const bmp = await ask({ type: "base64", media_type: "image/bmp" as "image/png", data: "Qk0=" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((bmp as InstanceType<typeof Anthropic.APIError>).message).toContain("media_type");
+  });
 });

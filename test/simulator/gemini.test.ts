@@ -340,4 +340,26 @@ describe("gemini format", () => {
     expect(chunks[0]?.candidates?.[0]?.content?.parts?.[0]?.thought).toBe(true);
     expect(chunks.at(-1)?.usageMetadata?.candidatesTokenCount).toBe(10);
   });
+
+  test("images: inlineData needs a MIME type and base64 data", async () => {
+    const ask = (inlineData: { mimeType?: string; data?: string }) =>
+      client.models.generateContent({
+        model: "gemini-2.5-flash",
+        contents: [{ role: "user", parts: [{ text: "Describe this" }, { inlineData }] }],
+      });
+    expect(
+      (
+        await ask({
+          mimeType: "image/png",
+          data: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        })
+      ).text,
+    ).toBe("Simulated reply to: Describe this");
+    const error = await ask({
+      data: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).message).toContain("mime_type is not specified");
+  });
 });

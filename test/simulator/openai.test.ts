@@ -355,4 +355,34 @@ describe("openai format", () => {
     expect(unanswered).toBeInstanceOf(OpenAI.BadRequestError);
     expect((unanswered as APIError).message).toContain("did not have response messages: call_2");
   });
+
+  test("images: URLs and image data URLs pass; other MIME types are refused with the param", async () => {
+    const ask = (url: string) =>
+      client.chat.completions.create({
+        model: "gpt-5",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Describe this" },
+              { type: "image_url", image_url: { url } },
+            ],
+          },
+        ],
+      });
+    expect((await ask("https://example.com/cat.png")).choices[0]!.message.content).toBe(
+      "Simulated reply to: Describe this",
+    );
+    expect(
+      (
+        await ask(
+          "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+        )
+      ).choices[0]!.finish_reason,
+    ).toBe("stop");
+    const error = await ask("data:image/bmp;base64,Qk0=").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as APIError).param).toBe("messages[0].content[1].image_url.url");
+    expect((error as APIError).code).toBe("invalid_value");
+  });
 });
