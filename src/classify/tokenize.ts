@@ -15,6 +15,8 @@ export const DEFAULT_TOKENIZER: TokenizerConfig = { buckets: 1 << 17, minN: 3, m
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+const FNV_OFFSET_INT = FNV_OFFSET | 0;
+const GOLDEN = 0x9e3779b1 | 0;
 const SALT_UNIGRAM = 0x1b873593;
 const SALT_BIGRAM = 0x5bd1e995;
 const SALT_CHAR = 0x27d4eb2f;
@@ -30,6 +32,19 @@ export function mix32(value: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+const MURMUR_1 = 0x85ebca6b | 0;
+const MURMUR_2 = 0xc2b2ae35 | 0;
+
+/** `mix32(value) & mask` kept in int32 arithmetic (no uint32 doubles) for the hot loop. */
+function bucket(value: number, mask: number): number {
+  let h = value ^ (value >>> 16);
+  h = Math.imul(h, MURMUR_1);
+  h ^= h >>> 13;
+  h = Math.imul(h, MURMUR_2);
+  h ^= h >>> 16;
+  return h & mask;
 }
 
 /** FNV-1a over a word's lowercased UTF-16 code units: the key for unigrams and the GloVe lookup. */
@@ -151,6 +166,8 @@ export class TextHasher {
   private readonly wordBuffer: Int32Array;
   private readonly bucketMask: number;
   readonly buckets: number;
+  private readonly minN: number;
+  private readonly maxN: number;
   /** GloVe rows including the zero row 0. */
   readonly gloveRows: number;
 
@@ -161,6 +178,8 @@ export class TextHasher {
     if ((config.buckets & (config.buckets - 1)) !== 0) throw new Error("buckets must be a power of two");
     this.bucketMask = config.buckets - 1;
     this.buckets = config.buckets;
+    this.minN = config.minN;
+    this.maxN = config.maxN;
     this.gloveRows = (glove?.size ?? 0) + 1;
     this.wordBuffer = new Int32Array(config.maxWordChars + 2);
   }
@@ -199,7 +218,7 @@ export class TextHasher {
         const lower = code >= 65 && code <= 90 ? code + 32 : code;
         if (wordLength < 0) {
           wordLength = 0;
-          h = FNV_OFFSET;
+          h = FNV_OFFSET_INT;
         }
         h = Math.imul(h ^ lower, FNV_PRIME);
         if (wordLength < maxWord) buffer[1 + wordLength] = lower;
@@ -207,10 +226,10 @@ export class TextHasher {
         continue;
       }
       if (wordLength >= 0) {
-        const word = h >>> 0;
-        wordData[wordCount++] = mix32(word ^ SALT_UNIGRAM) & mask;
+        const word = h >>> 0; // uint32, the WordTable key
+        wordData[wordCount++] = bucket(word ^ SALT_UNIGRAM, mask);
         if (havePrevious)
-          wordData[wordCount++] = mix32(Math.imul(previous, 0x9e3779b1) ^ word ^ SALT_BIGRAM) & mask;
+          wordData[wordCount++] = bucket(Math.imul(previous, GOLDEN) ^ word ^ SALT_BIGRAM, mask);
         if (table && glove) {
           const row = table.get(word);
           if (row !== 0) glove.push(row);
@@ -222,10 +241,10 @@ export class TextHasher {
         wordLength = -1;
       }
       if (!isSpaceCode(code)) {
-        const symbol = Math.imul(FNV_OFFSET ^ code, FNV_PRIME) >>> 0;
-        wordData[wordCount++] = mix32(symbol ^ SALT_UNIGRAM) & mask;
+        const symbol = Math.imul(FNV_OFFSET_INT ^ code, FNV_PRIME) >>> 0;
+        wordData[wordCount++] = bucket(symbol ^ SALT_UNIGRAM, mask);
         if (havePrevious)
-          wordData[wordCount++] = mix32(Math.imul(previous, 0x9e3779b1) ^ symbol ^ SALT_BIGRAM) & mask;
+          wordData[wordCount++] = bucket(Math.imul(previous, GOLDEN) ^ symbol ^ SALT_BIGRAM, mask);
         if (table && glove) {
           const row = table.get(symbol);
           if (row !== 0) glove.push(row);
@@ -245,16 +264,20 @@ export class TextHasher {
     buffer[0] = LT;
     buffer[length + 1] = GT;
     const padded = length + 2;
-    const { minN, maxN } = this.config;
+    const minN = this.minN;
+    const maxN = this.maxN;
     const data = chars.data;
     let count = chars.length;
-    for (let i = 0; i + minN <= padded; i++) {
-      let h = FNV_OFFSET;
-      for (let k = 0; k < minN - 1; k++) h = Math.imul(h ^ buffer[i + k]!, FNV_PRIME);
-      const last = Math.min(maxN, padded - i);
-      for (let n = minN; n <= last; n++) {
-        h = Math.imul(h ^ buffer[i + n - 1]!, FNV_PRIME);
-        data[count++] = mix32(h ^ SALT_CHAR) & mask;
+    const starts = padded - minN;
+    for (let i = 0; i <= starts; i++) {
+      let h = FNV_OFFSET_INT;
+      let k = i;
+      const head = i + minN - 1;
+      while (k < head) h = Math.imul(h ^ buffer[k++]!, FNV_PRIME);
+      const end = Math.min(i + maxN, padded);
+      while (k < end) {
+        h = Math.imul(h ^ buffer[k++]!, FNV_PRIME);
+        data[count++] = bucket(h ^ SALT_CHAR, mask);
       }
     }
     chars.length = count;
