@@ -14,7 +14,9 @@ test.each([0, 5])("hidden=%i: combined logits are the members' mean", (hidden) =
   const random = createRandom(7);
   const shape = { buckets: 32, dim: 4, dense: 6, hidden };
   const members = [createParams(shape, random), createParams(shape, random), createParams(shape, random)];
-  for (const member of members) member.b1.forEach((_, i) => (member.b1[i] = random() - 0.5));
+  for (const member of members) {
+    for (let i = 0; i < member.b1.length; i++) member.b1[i] = random() - 0.5;
+  }
   const example: Example = {
     ngramIds: Int32Array.from([1, 5, 5, 9]),
     charIds: Int32Array.from([2, 3, 31]),
