@@ -6,8 +6,19 @@ import { type Plan, splitFragments, splitWords } from "./reply";
 
 const FINGERPRINT = "fp_spendexsim";
 
-function usage(plan: Plan): Usage {
-  const { prompt, cached, completion } = plan.tokens;
+/** What the renderers need besides the plan; `choices` is the request's `n`. */
+export interface OpenAIReply {
+  plan: Plan;
+  id: string;
+  created: number;
+  model: string;
+  choices: number;
+}
+
+/** Every choice is the same answer, and each is billed. */
+function usage({ plan, choices }: OpenAIReply): Usage {
+  const { prompt, cached } = plan.tokens;
+  const completion = plan.tokens.completion * choices;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -26,105 +37,109 @@ function finishReason(plan: Plan): FinishReason {
   return plan.answer.kind === "tools" ? "tool_calls" : plan.answer.finish;
 }
 
-function toolCallIds(plan: Plan, id: string): string[] {
-  return plan.answer.kind === "tools"
-    ? plan.answer.calls.map((_, index) => `call_${id.slice(9)}${index}`)
-    : [];
+function toolCallIds({ plan, id }: OpenAIReply, choice: number): string[] {
+  const prefix = `call_${id.slice(9)}${choice === 0 ? "" : `c${choice}`}`;
+  return plan.answer.kind === "tools" ? plan.answer.calls.map((_, index) => `${prefix}${index}`) : [];
 }
 
-export function completion(plan: Plan, id: string, created: number, model: string): ChatCompletion {
-  const answer = plan.answer;
-  const ids = toolCallIds(plan, id);
-  const message: ChatCompletion["choices"][number]["message"] =
-    answer.kind === "tools"
-      ? {
-          role: "assistant",
-          content: null,
-          refusal: null,
-          annotations: [],
-          tool_calls: answer.calls.map((call, index) => ({
-            id: ids[index]!,
-            type: "function",
-            function: { name: call.name, arguments: call.arguments },
-          })),
-        }
-      : { role: "assistant", content: answer.text, refusal: null, annotations: [] };
+function message(reply: OpenAIReply, choice: number): ChatCompletion["choices"][number]["message"] {
+  const answer = reply.plan.answer;
+  if (answer.kind === "text")
+    return { role: "assistant", content: answer.text, refusal: null, annotations: [] };
+  const ids = toolCallIds(reply, choice);
   return {
-    id,
+    role: "assistant",
+    content: null,
+    refusal: null,
+    annotations: [],
+    tool_calls: answer.calls.map((call, index) => ({
+      id: ids[index]!,
+      type: "function",
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  };
+}
+
+export function completion(reply: OpenAIReply): ChatCompletion {
+  const finish = finishReason(reply.plan);
+  return {
+    id: reply.id,
     object: "chat.completion",
-    created,
-    model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(plan) }],
-    usage: usage(plan),
+    created: reply.created,
+    model: reply.model,
+    choices: Array.from({ length: reply.choices }, (_, index) => ({
+      index,
+      message: message(reply, index),
+      logprobs: null,
+      finish_reason: finish,
+    })),
+    usage: usage(reply),
     service_tier: "default",
     system_fingerprint: FINGERPRINT,
   };
 }
 
-export function streamFrames(
-  plan: Plan,
-  id: string,
-  created: number,
-  model: string,
-  includeUsage: boolean,
-): Frame[] {
-  const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: FinishReason | null) => {
+export function streamFrames(reply: OpenAIReply, includeUsage: boolean): Frame[] {
+  const base = {
+    id: reply.id,
+    object: "chat.completion.chunk" as const,
+    created: reply.created,
+    model: reply.model,
+    service_tier: "default",
+    system_fingerprint: FINGERPRINT,
+  };
+  const chunk = (
+    choice: number,
+    delta: ChatCompletionChunk["choices"][number]["delta"],
+    finish: FinishReason | null,
+  ) => {
     const value: ChatCompletionChunk = {
-      id,
-      object: "chat.completion.chunk",
-      created,
-      model,
-      service_tier: "default",
-      system_fingerprint: FINGERPRINT,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...base,
+      choices: [{ index: choice, delta, logprobs: null, finish_reason: finish }],
     };
     // OpenAI sends `usage: null` on every chunk only when the client asked for usage.
     if (includeUsage) value.usage = null;
     return `data: ${JSON.stringify(value)}\n\n`;
   };
   const frames: Frame[] = [];
-  const answer = plan.answer;
-  if (answer.kind === "tools") {
-    const ids = toolCallIds(plan, id);
-    answer.calls.forEach((call, index) => {
-      const start = {
-        index,
-        id: ids[index]!,
-        type: "function" as const,
-        function: { name: call.name, arguments: "" },
-      };
-      // The first delta carries the role together with the first call's header, as OpenAI sends it.
-      const delta =
-        index === 0
-          ? { role: "assistant" as const, content: null, tool_calls: [start] }
-          : { tool_calls: [start] };
-      frames.push({ data: chunk(delta, null), content: true });
-      for (const fragment of splitFragments(call.arguments)) {
-        frames.push({
-          data: chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }, null),
-          content: true,
-        });
+  const answer = reply.plan.answer;
+  for (let choice = 0; choice < reply.choices; choice++) {
+    if (answer.kind === "tools") {
+      const ids = toolCallIds(reply, choice);
+      answer.calls.forEach((call, index) => {
+        const start = {
+          index,
+          id: ids[index]!,
+          type: "function" as const,
+          function: { name: call.name, arguments: "" },
+        };
+        // The first delta carries the role together with the first call's header, as OpenAI sends it.
+        const delta =
+          index === 0
+            ? { role: "assistant" as const, content: null, tool_calls: [start] }
+            : { tool_calls: [start] };
+        frames.push({ data: chunk(choice, delta, null), content: true });
+        for (const fragment of splitFragments(call.arguments)) {
+          const argumentsDelta = { tool_calls: [{ index, function: { arguments: fragment } }] };
+          frames.push({ data: chunk(choice, argumentsDelta, null), content: true });
+        }
+      });
+    } else {
+      frames.push({
+        data: chunk(choice, { role: "assistant", content: "", refusal: null }, null),
+        content: false,
+      });
+      if (answer.text !== "") {
+        for (const piece of splitWords(answer.text))
+          frames.push({ data: chunk(choice, { content: piece }, null), content: true });
       }
-    });
-  } else {
-    frames.push({ data: chunk({ role: "assistant", content: "", refusal: null }, null), content: false });
-    if (answer.text !== "") {
-      for (const piece of splitWords(answer.text))
-        frames.push({ data: chunk({ content: piece }, null), content: true });
     }
   }
-  frames.push({ data: chunk({}, finishReason(plan)), content: false });
+  for (let choice = 0; choice < reply.choices; choice++) {
+    frames.push({ data: chunk(choice, {}, finishReason(reply.plan)), content: false });
+  }
   if (includeUsage) {
-    const last: ChatCompletionChunk = {
-      id,
-      object: "chat.completion.chunk",
-      created,
-      model,
-      service_tier: "default",
-      system_fingerprint: FINGERPRINT,
-      choices: [],
-      usage: usage(plan),
-    };
+    const last: ChatCompletionChunk = { ...base, choices: [], usage: usage(reply) };
     frames.push({ data: `data: ${JSON.stringify(last)}\n\n`, content: false });
   }
   frames.push({ data: "data: [DONE]\n\n", content: false });

@@ -102,16 +102,19 @@ export async function handleOpenAI(exchange: Exchange, requireKey: string | unde
   const plan = planAnswer(toConversation(request), exchange.controls());
   const id = mistral ? nextId() : `chatcmpl-${nextId()}`;
   const created = Math.floor(Date.now() / 1000);
+  if (mistral) {
+    if (request.stream === true) {
+      return exchange.stream(dialect, mistralStreamFrames(plan, id, created, request.model), fault);
+    }
+    return exchange.json(dialect, JSON.stringify(mistralCompletion(plan, id, created, request.model)), fault);
+  }
+  const choices = Number.isInteger(request.n) && (request.n as number) > 1 ? (request.n as number) : 1;
+  const reply = { plan, id, created, model: request.model, choices };
   if (request.stream === true) {
-    const frames = mistral
-      ? mistralStreamFrames(plan, id, created, request.model)
-      : streamFrames(plan, id, created, request.model, request.stream_options?.include_usage === true);
+    const frames = streamFrames(reply, request.stream_options?.include_usage === true);
     return exchange.stream(dialect, frames, fault);
   }
-  const result = mistral
-    ? mistralCompletion(plan, id, created, request.model)
-    : completion(plan, id, created, request.model);
-  return exchange.json(dialect, JSON.stringify(result), fault);
+  return exchange.json(dialect, JSON.stringify(completion(reply)), fault);
 }
 
 export async function readJson(request: Request): Promise<unknown> {

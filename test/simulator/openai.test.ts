@@ -385,4 +385,32 @@ describe("openai format", () => {
     expect((error as APIError).param).toBe("messages[0].content[1].image_url.url");
     expect((error as APIError).code).toBe("invalid_value");
   });
+
+  test("n: several choices, each billed; streamed per choice index", async () => {
+    const completion = await client.chat.completions.create({
+      model: "gpt-5",
+      n: 2,
+      messages: [{ role: "user", content: "Two takes" }],
+    });
+    expect(completion.choices.map((choice) => [choice.index, choice.message.content])).toEqual([
+      [0, "Simulated reply to: Two takes"],
+      [1, "Simulated reply to: Two takes"],
+    ]);
+    expect(completion.usage?.completion_tokens).toBe(16);
+    const stream = await client.chat.completions.create({
+      model: "gpt-5",
+      n: 2,
+      stream: true,
+      messages: [{ role: "user", content: "Two takes" }],
+    });
+    const texts = ["", ""];
+    const finishes: Array<string | null> = [null, null];
+    for await (const chunk of await collect(stream)) {
+      const choice = chunk.choices[0]!;
+      texts[choice.index] += choice.delta.content ?? "";
+      if (choice.finish_reason) finishes[choice.index] = choice.finish_reason;
+    }
+    expect(texts).toEqual(["Simulated reply to: Two takes", "Simulated reply to: Two takes"]);
+    expect(finishes).toEqual(["stop", "stop"]);
+  });
 });
