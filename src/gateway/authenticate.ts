@@ -19,6 +19,8 @@ const unauthorized = (message: string) =>
 export class Authenticator {
   /** id → record and when it was read; revocations made by the CLI are seen within CACHE_MS. */
   private readonly cache = new Map<string, { record: KeyRecord | undefined; readAt: number }>();
+  /** Reads in flight (PostgreSQL only), by id. */
+  private readonly reading = new Map<string, Promise<KeyRecord | undefined>>();
 
   constructor(private readonly keys: KeyStore) {}
 
@@ -42,11 +44,20 @@ export class Authenticator {
     const now = Date.now();
     const cached = this.cache.get(id);
     if (cached && now - cached.readAt < CACHE_MS) return cached.record;
-    return chain(this.keys.byId(id), (record) => {
+    const reading = this.reading.get(id);
+    if (reading) return reading;
+    const read = chain(this.keys.byId(id), (record) => {
       // Unknown ids are cached too, so a flood of bad keys costs one query per id per period.
       if (this.cache.size > 100_000) this.cache.clear();
       this.cache.set(id, { record, readAt: now });
       return record;
     });
+    if (read instanceof Promise) {
+      // A burst on a key not cached yet (start-up, expiry) waits on one query rather than one each.
+      this.reading.set(id, read);
+      const forget = () => this.reading.delete(id);
+      read.then(forget, forget);
+    }
+    return read;
   }
 }

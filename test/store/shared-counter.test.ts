@@ -3,13 +3,17 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { openSharedCounter, type SharedBudgetKey } from "../../src/store";
 import { startHarness } from "../support/harness";
-import { REDIS_URL, redisReachable, SKIP_REDIS, unique } from "./services";
+import { dropRedisPrefix, REDIS_URL, redisReachable, SKIP_REDIS, unique } from "./services";
 
 const redis = await redisReachable();
 
 describe.skipIf(!redis)(redis ? "shared budget counter" : `shared budget counter — ${SKIP_REDIS}`, () => {
-  const counter = openSharedCounter(REDIS_URL, { prefix: `${unique("spendex_test")}:` });
-  afterAll(() => counter.close());
+  const prefix = `${unique("spendex_test")}:`;
+  const counter = openSharedCounter(REDIS_URL, { prefix });
+  afterAll(async () => {
+    await counter.close();
+    await dropRedisPrefix(prefix);
+  });
   const budget = (name: string, limitUsd: number, seedSpentUsd = 0): SharedBudgetKey => ({
     scope: "key",
     name,

@@ -8,6 +8,7 @@ import { startSimulator } from "../../src/simulator";
 import type { SimulatorHandle } from "../../src/simulator/types";
 import {
   createTestDatabase,
+  dropRedisPrefix,
   postgresReachable,
   redisReachable,
   SKIP_POSTGRES,
@@ -30,6 +31,7 @@ describe.skipIf(skip !== undefined)(skip ? `two instances — ${skip}` : "two in
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let sim: SimulatorHandle;
   const servers: Server[] = [];
+  let redisPrefix = "";
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -44,13 +46,14 @@ describe.skipIf(skip !== undefined)(skip ? `two instances — ${skip}` : "two in
       },
     );
     // One prefix per run keeps these counters apart from any other run sharing the Redis.
-    const redisPrefix = `${unique("spendex_test")}:`;
+    redisPrefix = `${unique("spendex_test")}:`;
     for (let i = 0; i < 2; i++) servers.push(await buildServer(settings, { routing: false, redisPrefix }));
   });
   afterAll(async () => {
     for (const server of servers) await server.close();
     await sim?.stop();
     await database?.drop();
+    if (redisPrefix) await dropRedisPrefix(redisPrefix);
   });
 
   const call = (server: Server, key: string) =>
@@ -62,11 +65,14 @@ describe.skipIf(skip !== undefined)(skip ? `two instances — ${skip}` : "two in
       }),
     );
 
-  test("a key created on one instance authenticates on the other; /ready reports the store", async () => {
+  test("a key created on one instance works on the other, and its revocation reaches it within 2 s", async () => {
     const [a, b] = servers as [Server, Server];
     const issued = await a.store.keys.create({ name: unique("shared"), env: "live" });
-    const response = await call(b, issued.key);
-    expect(response.status).toBe(200);
+    const first = await Promise.all(Array.from({ length: 10 }, () => call(b, issued.key)));
+    expect(first.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(await a.store.keys.revoke(issued.record.name)).toBe(true);
+    await Bun.sleep(2_100); // the key cache's lifetime
+    expect((await call(b, issued.key)).status).toBe(401);
     const ready = (await (await b.app.handle(new Request("http://spendex.local/ready"))).json()) as {
       store: string;
     };

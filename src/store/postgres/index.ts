@@ -39,15 +39,18 @@ export function openPostgresStore(url: string, log: RequestLogOptions): Postgres
     log: requestLog,
     ready,
     async ping() {
+      // A database that does not answer within 2 s is unready; the timer must not outlive the answer.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2_000);
+      });
       try {
-        await ready;
-        const [row] = await Promise.race([
-          sql`select 1 as ok`,
-          Bun.sleep(2_000).then(() => [] as Array<{ ok: number }>),
-        ]);
-        return row?.ok === 1;
+        const answered = ready.then(async () => (await sql`select 1 as ok`)[0]?.ok === 1);
+        return await Promise.race([answered, timeout]);
       } catch {
         return false;
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {
