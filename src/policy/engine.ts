@@ -57,6 +57,10 @@ interface LivePolicy {
 /** Loads and compiles every policy in `options.dir`; resolves once the sandbox module is ready. */
 export async function createPolicyEngine(options: PolicyEngineOptions): Promise<PolicyEngine> {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Several runtimes share one module: a larger per-policy heap needs a larger module cap to mean anything.
+  if (options.limits?.moduleMemoryBytes === undefined) {
+    limits.moduleMemoryBytes = Math.max(DEFAULT_LIMITS.moduleMemoryBytes, 4 * limits.memoryBytes);
+  }
   const host = await SandboxHost.create(limits);
   const live = new Map<string, LivePolicy>();
   const failed = new Map<string, { revision: string; message: string }>();
