@@ -32,6 +32,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     hostname: options.hostname ?? "127.0.0.1",
     // hang and stall must outlive Bun's default 10 s idle timeout: only the client decides when to give up.
     idleTimeout: 0,
+    // A bug in the simulator answers a plain 500 in OpenAI's shape rather than Bun's HTML error page.
+    error: (error) => {
+      const message = `Simulator error: ${error instanceof Error ? error.message : String(error)}`;
+      const body = JSON.stringify({ error: { message, type: "server_error", param: null, code: null } });
+      return new Response(body, { status: 500, headers: { "content-type": "application/json" } });
+    },
     // Not async: the handlers' promises go straight back to Bun, with no extra promise turn.
     fetch(request) {
       const { path, query } = splitUrl(request.url);
