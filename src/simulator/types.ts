@@ -38,7 +38,10 @@ export interface SimulatorOptions {
   pace?: Partial<Pace>;
   /** Faults by upstream model name (as sent in the request), applied to every request for that model. */
   faults?: Record<string, Fault>;
-  /** When set, requests must carry this key in the provider's auth header, else 401 in the provider's format. */
+  /**
+   * When set, requests must carry this key in the provider's auth header, else 401 in the provider's format
+   * (Gemini answers as Google does: 400 INVALID_ARGUMENT / API_KEY_INVALID for a wrong key, 403 for none).
+   */
   requireKey?: string;
 }
 
