@@ -1,7 +1,7 @@
 // The HTTP surface (the only importer of elysia): routes, auth for side routes, OpenAI-style error rendering.
 
 import { Elysia } from "elysia";
-import type { Catalog } from "../catalog";
+import type { Catalog, CatalogModel } from "../catalog";
 import { SpendexError, toErrorBody } from "../errors";
 import type { Gateway } from "../gateway";
 
@@ -25,6 +25,24 @@ function errorResponse(error: unknown): Response {
 export function createApp(deps: AppDeps) {
   const { gateway, catalog } = deps;
   const created = Math.floor(Date.now() / 1000);
+  const AUTO = { id: "auto", object: "model", created, owned_by: "spendex", tier: "auto" };
+  const describe = (model: CatalogModel): typeof AUTO => ({
+    id: model.id,
+    object: "model",
+    created,
+    owned_by: model.provider,
+    tier: model.tier,
+  });
+  const connectedModels = () => catalog.all().filter((model) => gateway.connected.has(model.provider));
+  /** The side routes need a key too; returns the 401 response, or undefined when the key is good. */
+  const authenticate = async (request: Request): Promise<Response | undefined> => {
+    try {
+      await gateway.authenticate(request.headers.get("authorization"));
+      return undefined;
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
   return new Elysia()
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") {
@@ -50,23 +68,29 @@ export function createApp(deps: AppDeps) {
     .post("/v1/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
     .post("/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
     .get("/v1/models", async ({ request }) => {
-      try {
-        await gateway.authenticate(request.headers.get("authorization"));
-      } catch (error) {
-        return errorResponse(error);
-      }
-      const data = catalog
-        .all()
-        .filter((model) => gateway.connected.has(model.provider))
-        .map((model) => ({
-          id: model.id,
-          object: "model",
-          created,
-          owned_by: model.provider,
-          tier: model.tier,
-        }));
-      data.unshift({ id: "auto", object: "model", created, owned_by: "spendex", tier: "auto" as never });
+      const denied = await authenticate(request);
+      if (denied) return denied;
+      const data = connectedModels().map(describe);
+      data.unshift(AUTO);
       return Response.json({ object: "list", data });
+    })
+    .get("/v1/models/*", async ({ request, params }) => {
+      const denied = await authenticate(request);
+      if (denied) return denied;
+      const id = decodeURIComponent(params["*"]);
+      if (id === "auto") return Response.json(AUTO);
+      const model = catalog.resolve(id);
+      if (!model || !gateway.connected.has(model.provider)) {
+        return errorResponse(
+          new SpendexError({
+            type: "not_found_error",
+            code: "model_not_found",
+            param: "model",
+            message: `The model '${id}' does not exist or its provider is not connected.`,
+          }),
+        );
+      }
+      return Response.json(describe(model));
     })
     .get("/health", () => Response.json({ status: "ok" }))
     .get("/ready", async () => {

@@ -126,5 +126,12 @@ describe("openai SDK against a listening gateway", () => {
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toContain("auto");
     expect(ids).toContain("openai/gpt-5");
+    const one = await client.models.retrieve("openai/gpt-5-mini");
+    expect(one).toMatchObject({ id: "openai/gpt-5-mini", object: "model", owned_by: "openai" });
+    const missing = await client.models.retrieve("claude-opus-4-6").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
