@@ -3,9 +3,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type BuildReport, buildModel } from "../classify/build/build";
-import { type LatencyRow, renderCard } from "../classify/build/card";
-import { loadGlove } from "../classify/build/glove";
+import type { BuildReport } from "../classify/build/build";
+import type { LatencyRow } from "../classify/build/card";
 import {
   type EvalReport,
   evaluateRequests,
@@ -50,6 +49,7 @@ async function writeCard(
   build: BuildReport,
   manifest: Manifest,
 ): Promise<EvalReport> {
+  const { renderCard } = await import("../classify/build/card");
   const modelPath = join(outDir, "tier-classifier.onnx");
   const loadStarted = performance.now();
   const classifier = await loadClassifier({ modelPath });
@@ -109,6 +109,9 @@ async function build(args: string[]): Promise<number> {
   const dev = readCorpus(join(dataDir, "dev.jsonl"));
   log(`read ${train.length} train and ${dev.length} dev requests from ${dataDir}`);
   mkdirSync(values.cache, { recursive: true });
+  // The build code (and its dev-only dependency onnx-proto) loads only for this command.
+  const { loadGlove } = await import("../classify/build/glove");
+  const { buildModel } = await import("../classify/build/build");
   const glove = loadGlove(values.cache, GLOVE_WORDS, log);
   const result = buildModel({ train, dev, glove, training: { seed }, log });
 

@@ -1,0 +1,39 @@
+// `spendex model eval` on the hand-labelled fixture prints one JSON report; bad usage gives exit code 2.
+
+import { afterEach, expect, spyOn, test } from "bun:test";
+import { join } from "node:path";
+import { runModelCommand } from "../../src/cli/model";
+
+const fixture = join(import.meta.dir, "../fixtures/classify/labelled.jsonl");
+const spies: Array<{ mockRestore(): void }> = [];
+afterEach(() => {
+  for (const spy of spies.splice(0)) spy.mockRestore();
+});
+
+function capture(stream: NodeJS.WriteStream): string[] {
+  const lines: string[] = [];
+  const spy = spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  spies.push(spy);
+  return lines;
+}
+
+test("model eval --json prints the report of the shipped model", async () => {
+  const out = capture(process.stdout);
+  expect(await runModelCommand(["model", "eval", "--data", fixture, "--json"])).toBe(0);
+  const report = JSON.parse(out.join("")) as { count: number; accuracy: number; confusion: unknown };
+  expect(report.count).toBe(12);
+  expect(report.accuracy).toBeGreaterThanOrEqual(0.5);
+  expect(Object.keys(report.confusion as object)).toEqual(["simple", "medium", "complex"]);
+});
+
+test.each([
+  [["eval"], 2],
+  [["frobnicate"], 2],
+  [["help"], 0],
+])("%p exits with %i", async (argv, code) => {
+  capture(process.stderr);
+  expect(await runModelCommand(argv)).toBe(code);
+});
