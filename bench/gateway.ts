@@ -209,7 +209,7 @@ async function main() {
   const pinnedStats = latency.get("gateway") as LatencyStats;
   const failoverDelta = (latency.get("gateway-failover") as LatencyStats).p50 - pinnedStats.p50;
   const autoStats = latency.get("gateway-auto");
-  const summary = {
+  const summary: Record<string, number | string> = {
     gateway_added_p50_ms: round(added),
     floor_added_p50_ms: round(floorAdded),
     gateway_minus_floor_p50_ms: round(added - floorAdded),
@@ -217,6 +217,11 @@ async function main() {
     breaker_open_minus_healthy_p50_ms: round(failoverDelta),
     auto_minus_pinned_p50_ms: autoStats ? round(autoStats.p50 - pinnedStats.p50) : "n/a",
   };
+  progress("policy decisions (in process)");
+  const { benchPolicy } = await import("./policy");
+  const policy = await benchPolicy();
+  summary.policy_decision_p50_us = Math.round(policy.p50Us * 10) / 10;
+  summary.policy_decision_p99_us = Math.round(policy.p99Us * 10) / 10;
   console.log(
     "\nSummary (targets: gateway − floor ≤ 0.1 ms; rps ratio ≥ 0.8; breaker open − healthy ≤ 0.1 ms)\n",
   );

@@ -29,6 +29,8 @@ export interface Ledger {
   periodStart: number;
   spent: number;
   reserved: number;
+  /** Alert bits this instance has already handled this period (the store dedupes across instances). */
+  alerted: number;
 }
 
 export const THRESHOLDS = [

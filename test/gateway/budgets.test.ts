@@ -64,6 +64,7 @@ describe("budgets", () => {
     expect(error.error.message).toContain("key 'capped'");
     expect(error.error.message).toContain("resets at");
     expect(rejected[0]?.headers.get("x-should-retry")).toBe("false");
+    await h.server.budgets.flushSpend();
     const stored = h.server.store.budgets.spend(
       "key",
       "capped",
