@@ -4,6 +4,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten";
 import { Clock } from "./clock";
 import { describeWith, type FailureKind, failureKind, failureMessage, formatError } from "./errors";
+import { FastCall, type FastResult } from "./fastcall";
 import { PRELUDE_SOURCE, wrapPolicySource } from "./prelude";
 import type { EncodedInput } from "./transport";
 import { loadModule, type ModuleSlot, warmUp } from "./wasm";
@@ -174,9 +175,11 @@ export class SandboxPolicy {
   /** Set when the runtime may hold state from a call (pending jobs, memory error): the owner recompiles. */
   tainted = false;
   private lastCandidates: string | undefined;
+  private readonly fast: FastCall;
 
   constructor(private readonly parts: PolicyParts) {
     this.generation = parts.host.generation;
+    this.fast = new FastCall(parts.context, parts.call);
   }
 
   /** Runs route(); the candidates' JSON crosses only when it differs from the previous call's. */
@@ -185,24 +188,25 @@ export class SandboxPolicy {
     clock.arm(deadlineMs);
     const fresh = input.candidates !== this.lastCandidates;
     this.lastCandidates = undefined;
-    const rest = context.newString(input.rest);
-    const list = context.newString(fresh ? input.candidates : "");
-    const signals = context.newString(input.signals);
-    const result = context.callFunction(this.parts.call, context.undefined, rest, list, signals);
-    rest.dispose();
-    list.dispose();
-    signals.dispose();
-    if (result.error) {
+    let result: FastResult;
+    try {
+      result = this.fast.call(input.rest, fresh ? input.candidates : "", input.signals);
+    } catch (error) {
+      // Only the module's own allocator can fail here (it is near its cap): recompile into a fresh module.
+      clock.disarm();
+      this.tainted = true;
+      return { ok: false, kind: "memory", message: `the sandbox could not take the input: ${String(error)}` };
+    }
+    if (!result.ok) {
       const info = describeWith(context, clock, this.parts.describe, result.error);
-      result.dispose();
+      result.error.dispose();
       clock.disarm();
       const kind = failureKind(info);
       // A failed call may still have queued promise jobs; they must not run into the next decision.
       if (kind === "memory" || kind === "stack" || this.parts.runtime.hasPendingJob()) this.tainted = true;
       return { ok: false, kind, message: failureMessage(kind, info, this.parts.file, host.limits) };
     }
-    const text = context.getString(result.value);
-    result.dispose();
+    const text = result.text;
     if (text.length > MAX_ANSWER_CHARS) {
       clock.disarm();
       return {
@@ -256,6 +260,7 @@ export class SandboxPolicy {
   dispose(): boolean {
     const { runtime, context, call, describe } = this.parts;
     if (!context.alive) return true;
+    this.fast.dispose();
     call.dispose();
     describe.dispose();
     try {
