@@ -51,7 +51,8 @@ export async function buildServer<S extends Store = Store>(
   options: BuildOptions<S> = {},
 ): Promise<Server<S>> {
   const log = options.log ?? console.error;
-  const store = (options.store ?? openStore({ url: settings.databaseUrl, log: settings.log })) as S;
+  const store = (options.store ??
+    openStore({ url: settings.databaseUrl, log: { ...settings.log, writer: "thread" } })) as S;
   // PostgreSQL applies its migrations in the background; an unreachable database fails start-up here, clearly.
   await store.ready;
   const catalog = new Catalog(settings.models);

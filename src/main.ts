@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     console.log(`spendex: ${signal} received, draining in-flight requests and flushing the log`);
     // Stop accepting, let in-flight requests finish (streams included), then write every queued row.
     await server.app.server?.stop(false);
+    // stop() does not wait for response bodies still streaming: wait until every request is recorded.
+    await server.gateway.drain(60_000);
     await server.close();
     process.exit(0);
   };

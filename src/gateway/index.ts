@@ -52,6 +52,10 @@ export interface Gateway {
   connected: ReadonlySet<string>;
   breakers: Breakers;
   latency: LatencyTracker;
+  /** Requests (streams included) that have started and not yet been recorded. */
+  inFlight(): number;
+  /** Resolves once every request in flight has been answered and recorded, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -64,7 +68,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const baselineId = baseline?.id ?? settings.baselineModel;
   const dispatchDeps = { adapters: deps.adapters, breakers, retry: settings.retry, latency };
 
+  let active = 0;
+  let drained: Array<() => void> = [];
+  const settled = () => {
+    active -= 1;
+    if (active > 0 || drained.length === 0) return;
+    const waiting = drained;
+    drained = [];
+    for (const resolve of waiting) resolve();
+  };
+  const recordAndSettle = (context: RequestContext, capture: RequestContext["request"]) => {
+    try {
+      record(context, store.log, settings.capturePrompts ? capture : undefined);
+    } finally {
+      settled();
+    }
+  };
+
   async function chatCompletions(request: Request): Promise<Response> {
+    active += 1;
     const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
     try {
       const key = await timed(context, "authenticate", () =>
@@ -150,7 +172,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const body = result.body as Record<string, unknown>;
       body.spendex = spendexInfo(context, baselineId);
       const headers = responseHeaders(context, "application/json");
-      record(context, store.log, settings.capturePrompts ? chat : undefined);
+      recordAndSettle(context, chat);
       return new Response(JSON.stringify(body), { status: 200, headers });
     } catch (error) {
       return failed(context, error);
@@ -183,7 +205,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           else if (outcome === "client_aborted") context.errorCode = "client_closed_request";
           else context.errorCode = "stream_interrupted";
         }
-        record(context, store.log, settings.capturePrompts ? context.request : undefined);
+        recordAndSettle(context, context.request);
       },
     });
     return new Response(body, { status: 200, headers });
@@ -196,7 +218,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     context.errorCode = rendered.body.error.code ?? undefined;
     context.outcome = error instanceof ClientAbortError ? "client_aborted" : "failed";
     const headers = { ...responseHeaders(context, "application/json"), ...rendered.headers };
-    record(context, store.log, settings.capturePrompts ? context.request : undefined);
+    recordAndSettle(context, context.request);
     return new Response(JSON.stringify(rendered.body), { status: rendered.status, headers });
   }
 
@@ -206,6 +228,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     connected,
     breakers,
     latency,
+    inFlight: () => active,
+    drain: (timeoutMs) =>
+      active === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            drained.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
   };
 }
 

@@ -32,7 +32,7 @@ export function openSqliteStore(path: string, log: RequestLogOptions): SqliteSto
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
-  const requestLog = new RequestLog(sqlite, log, db);
+  const requestLog = new RequestLog(sqlite, log, db, path);
   return {
     backend: "sqlite",
     db,
