@@ -1,4 +1,4 @@
-// Averaging members into one wider model gives exactly the mean of the members' logits.
+// Averaging members gives exactly the mean of their logits; the ordinal training target.
 
 import { expect, test } from "bun:test";
 import { combineMembers } from "../../src/classify/build/ensemble";
@@ -32,4 +32,15 @@ test.each([0, 5])("hidden=%i: combined logits are the members' mean", (hidden) =
   const actual = forward(combined, example, createTrace(combined.shape));
   for (let c = 0; c < 3; c++) expect(actual[c]).toBeCloseTo(expected[c] ?? Number.NaN, 5);
   expect(combined.shape).toEqual({ buckets: 32, dim: 12, dense: 6, hidden: hidden * 3 });
+});
+
+test.each([
+  [0, 0.15, [0.85, 0.15, 0]],
+  [1, 0.15, [0.075, 0.85, 0.075]],
+  [2, 0.15, [0, 0.15, 0.85]],
+  [2, 0, [0, 0, 1]],
+])("ordinal target of label %i with smoothing %p", (label, smoothing, expected) => {
+  ordinalTarget(label, smoothing).forEach((value, index) => {
+    expect(value).toBeCloseTo(expected[index] ?? Number.NaN, 9);
+  });
 });

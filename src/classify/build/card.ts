@@ -98,7 +98,8 @@ export function renderCard(input: CardInput): string {
     "## Training",
     "",
     `Seed ${build.seed}; ${build.trainCount} train and ${build.devCount} dev requests; mini-batch Adam for the head, sparse SGD`,
-    "with a linearly decaying rate for the n-gram table, dropout on hidden units, early stopping on dev accuracy (patience 5).",
+    "with a linearly decaying rate for the n-gram table, dropout on hidden units, ordinal label smoothing (15% of each target",
+    "moves to the adjacent tier, so training itself keeps complex away from simple), early stopping on dev accuracy (patience 5).",
     `Build time ${build.seconds.toFixed(0)} s on 2 CPU cores (plus a one-off GloVe download and parse).`,
     "",
     build.ensemble === 1

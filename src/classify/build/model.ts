@@ -194,13 +194,35 @@ export function createGradients(params: ModelParams): Gradients {
   };
 }
 
-/** Cross-entropy backward for one example after `forward`; returns the example's loss. */
-export function backward(params: ModelParams, example: Example, trace: Trace, grads: Gradients): number {
+/**
+ * The training target with ordinal label smoothing: `smoothing` of the mass goes to the adjacent tier
+ * (medium for simple and complex; half to each side for medium), so the loss pushes complex away from simple,
+ * the expensive mistake, without pushing it away from medium.
+ */
+export function ordinalTarget(label: number, smoothing: number): number[] {
+  const target = [0, 0, 0];
+  target[label] = 1 - smoothing;
+  if (label === 1) {
+    target[0] = smoothing / 2;
+    target[2] = smoothing / 2;
+  } else target[1] = smoothing;
+  return target;
+}
+
+/** Cross-entropy backward for one example after `forward`; returns the example's loss (against the hard label). */
+export function backward(
+  params: ModelParams,
+  example: Example,
+  trace: Trace,
+  grads: Gradients,
+  smoothing = 0,
+): number {
   const { dim, hidden } = params.shape;
   const probs = softmax(trace.logits);
   const loss = -Math.log(Math.max(probs[example.label] ?? 0, 1e-12));
   const dLogits = probs;
-  dLogits[example.label] = (dLogits[example.label] ?? 0) - 1;
+  const target = ordinalTarget(example.label, smoothing);
+  for (let c = 0; c < CLASSES; c++) dLogits[c] = (dLogits[c] ?? 0) - (target[c] ?? 0);
   const inputs = trace.x.length;
   const dX = new Float32Array(inputs);
   let dFirst: Float32Array = dLogits;

@@ -27,6 +27,8 @@ export interface TrainOptions {
   dropout: number;
   /** Dropout on the head's inputs (pooled n-grams, GloVe, structure). */
   inputDropout: number;
+  /** Ordinal label smoothing: share of the target moved to the adjacent tier (see `ordinalTarget`). */
+  ordinalSmoothing: number;
   /** From this epoch on, the weights are averaged over epochs (SWA) and the average is what dev judges; 0 = off. */
   averageFrom: number;
 }
@@ -41,6 +43,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   weightDecay: 1e-4,
   dropout: 0.3,
   inputDropout: 0,
+  ordinalSmoothing: 0.15,
   averageFrom: 0,
 };
 
@@ -176,7 +179,7 @@ export function train(
       const batch = order.slice(start, start + options.batchSize);
       for (const example of batch) {
         forward(params, example, trace, options.dropout, random, options.inputDropout);
-        trainLoss += backward(params, example, trace, grads);
+        trainLoss += backward(params, example, trace, grads, options.ordinalSmoothing);
       }
       const scale = 1 / batch.length;
       for (const { adam, grad } of optimisers) adam.apply(grad, scale);
