@@ -8,6 +8,7 @@ import {
   createTrace,
   type Example,
   forward,
+  ordinalTarget,
 } from "../../src/classify/build/model";
 
 test.each([0, 5])("hidden=%i: combined logits are the members' mean", (hidden) => {
