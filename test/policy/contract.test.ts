@@ -20,7 +20,7 @@ import {
   toPolicyCandidate,
   toPolicyClassification,
 } from "../../src/policy";
-import { normaliseDecision } from "../../src/policy/decision";
+import { isWellFormedDecision, normaliseDecision } from "../../src/policy/decision";
 
 // policies/policy.d.ts must describe exactly the contract: these fail to compile when the two drift apart.
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -90,6 +90,49 @@ describe("policy decision shape", () => {
     const error = decisionError(value);
     if (problem === undefined) expect(error).toBeUndefined();
     else expect(error).toContain(problem);
+    expect(isWellFormedDecision(value)).toBe(problem === undefined);
+  });
+
+  test("the hand-written check agrees with the schema on generated answers", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const strings = [
+      "",
+      "m",
+      "openai/gpt-5",
+      "x".repeat(64),
+      "x".repeat(65),
+      "x".repeat(500),
+      "x".repeat(501),
+    ];
+    const values: unknown[] = [null, 1, "s", true, [], {}, ...strings];
+    const list = () => Array.from({ length: pick([0, 1, 8, 9, 16, 17]) }, () => pick([...strings, 3, null]));
+    const fields: Record<string, () => unknown> = {
+      model: () => pick([...values, ...strings]),
+      fallbacks: () => (next() < 0.7 ? list() : pick(values)),
+      reason: () => pick([...strings, 5, null]),
+      tags: () => (next() < 0.7 ? list() : pick(values)),
+      extra: () => 1,
+      reject: () => ({
+        status: pick([399, 400, 402, 402.5, 499, 500, "402"]),
+        code: pick(["budget_exceeded", "Bad", "no way", "", "x".repeat(65), 4]),
+        message: pick(strings),
+        ...(next() < 0.1 ? { more: 1 } : {}),
+      }),
+    };
+    let accepted = 0;
+    for (let round = 0; round < 5000; round++) {
+      const value: Record<string, unknown> = {};
+      for (const [name, make] of Object.entries(fields)) if (next() < 0.45) value[name] = make();
+      const fast = isWellFormedDecision(value);
+      expect([round, fast]).toEqual([round, decisionError(value) === undefined]);
+      if (fast) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(50);
   });
 });
 
