@@ -1,0 +1,51 @@
+// `spendex keys` as a person runs it: the key alone on stdout's last line, listed without secrets, revoked.
+
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../src/store";
+
+const dir = mkdtempSync(join(tmpdir(), "spendex-keys-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "keys.db")}`, SPENDEX_CONFIG: "" };
+
+function spendex(...args: string[]) {
+  const result = Bun.spawnSync(["bun", "src/cli/index.ts", ...args], { env, stdout: "pipe", stderr: "pipe" });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+test("create prints the key alone on the last line; list never shows it; revoke disables it", async () => {
+  const created = spendex("keys", "create", "--name", "backend", "--env", "test", "--team", "growth");
+  expect(created.code).toBe(0);
+  const key = created.stdout.trimEnd().split("\n").at(-1) as string;
+  expect(key).toMatch(/^spx_sk_test_[0-9A-Za-z]{40}$/);
+
+  const listed = spendex("keys", "list", "--json");
+  const rows = JSON.parse(listed.stdout) as Array<{
+    name: string;
+    key: string;
+    team: string;
+    status: string;
+  }>;
+  expect(rows).toEqual([expect.objectContaining({ name: "backend", team: "growth", status: "active" })]);
+  expect(rows[0]?.key.endsWith(key.slice(-4))).toBe(true);
+  expect(listed.stdout).not.toContain(key);
+
+  const store = openStore({ url: env.DATABASE_URL });
+  const stored = store.keys.byName("backend");
+  await store.close();
+  expect(stored?.hash).toMatch(/^[0-9a-f]{64}$/);
+  expect(JSON.stringify(stored)).not.toContain(key);
+
+  expect(spendex("keys", "create", "--name", "backend").code).toBe(1);
+  expect(spendex("keys", "revoke", "backend").code).toBe(0);
+  expect(spendex("keys", "revoke", "backend").code).toBe(1);
+  expect(JSON.parse(spendex("keys", "list", "--json").stdout)[0].status).toBe("revoked");
+});
+
+test("bad arguments print the usage and exit 2", () => {
+  const result = spendex("keys", "create");
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain("--name is required");
+});
