@@ -33,7 +33,7 @@ test("create prints the key alone on the last line; list never shows it; revoke 
   expect(listed.stdout).not.toContain(key);
 
   const store = openStore({ url: env.DATABASE_URL });
-  const stored = store.keys.byName("backend");
+  const stored = await store.keys.byName("backend");
   await store.close();
   expect(stored?.hash).toMatch(/^[0-9a-f]{64}$/);
   expect(JSON.stringify(stored)).not.toContain(key);
