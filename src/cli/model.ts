@@ -29,17 +29,19 @@ const USAGE = `usage:
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Latency rows of the newest bench run, if one was made on this machine. */
-function latestBench(): LatencyRow[] | undefined {
+/** Latency rows (and load average) of the newest bench run, if one was made on this machine. */
+function latestBench(): { rows?: LatencyRow[]; loadAverage?: number[] } {
   const dir = join(REPO_ROOT, "bench", "results");
-  if (!existsSync(dir)) return undefined;
+  if (!existsSync(dir)) return {};
   const files = readdirSync(dir)
     .filter((name) => name.startsWith("classify-") && name.endsWith(".json"))
     .sort();
   const newest = files.at(-1);
-  if (!newest) return undefined;
-  const parsed = JSON.parse(readFileSync(join(dir, newest), "utf8")) as { rows?: LatencyRow[] };
-  return parsed.rows;
+  if (!newest) return {};
+  return JSON.parse(readFileSync(join(dir, newest), "utf8")) as {
+    rows?: LatencyRow[];
+    loadAverage?: number[];
+  };
 }
 
 /** Evaluates the written model on dev with onnxruntime and renders MODEL_CARD.md beside it. */
@@ -50,6 +52,7 @@ async function writeCard(
   manifest: Manifest,
 ): Promise<EvalReport> {
   const { renderCard } = await import("../classify/build/card");
+  const bench = latestBench();
   const modelPath = join(outDir, "tier-classifier.onnx");
   const loadStarted = performance.now();
   const classifier = await loadClassifier({ modelPath });
@@ -62,7 +65,8 @@ async function writeCard(
     dev: report,
     modelBytes: statSync(modelPath).size,
     loadMilliseconds,
-    latency: latestBench(),
+    latency: bench.rows,
+    benchLoad: bench.loadAverage,
   });
   writeFileSync(join(outDir, "MODEL_CARD.md"), card);
   return report;

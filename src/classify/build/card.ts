@@ -22,6 +22,8 @@ export interface CardInput {
   modelBytes: number;
   loadMilliseconds: number;
   latency?: LatencyRow[];
+  /** 1/5/15-minute load averages during the bench run (the machine is shared). */
+  benchLoad?: number[];
 }
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
@@ -47,9 +49,17 @@ function sweepTable(build: BuildReport): string[] {
   ];
 }
 
-function latencyTable(rows: LatencyRow[] | undefined): string[] {
+function latencyTable(rows: LatencyRow[] | undefined, load: number[] | undefined): string[] {
   if (!rows || rows.length === 0) return ["Not measured in this build: run `bun run bench:classify`."];
+  const note = load
+    ? `Load average during the run: ${load.map((value) => value.toFixed(2)).join(" / ")} (1/5/15 min) on 2 shared cores.`
+    : "";
   return [
+    note,
+    "onnxruntime-node's own floor on this machine is about 20 µs per call for a one-node graph and about 37 µs with",
+    "six inputs; the graph's 17 small nodes cost most of the inference time, the character n-grams most of the",
+    "tokenisation. Prompts above 12,000 characters cost the same (head + tail sampling).",
+    "",
     "| prompt chars | tokenise p50 | tokenise p99 | inference p50 | inference p99 | total p50 | total p99 |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
@@ -141,7 +151,7 @@ export function renderCard(input: CardInput): string {
     "",
     "## Latency (this machine, 2 cores, `bun run bench:classify`)",
     "",
-    ...latencyTable(input.latency),
+    ...latencyTable(input.latency, input.benchLoad),
     "",
     "## Data and licences",
     "",
@@ -176,6 +186,8 @@ export function renderCard(input: CardInput): string {
     "- Hard code is thin (70 handwritten prompts) and long-context data is all WikiText; other long inputs rely on the",
     "  `long_context` rule.",
     "- English only: GloVe and the training data are English; other languages fall back to n-grams and structure.",
+    "- Not yet at the issue's targets: dev accuracy and macro-F1 are about 0.81–0.82 (target 0.835), and p50 latency",
+    "  for 2,000 characters is about 0.28 ms on this shared machine (target 0.1 ms); see the tables above.",
     "- Early stopping, temperature and the operating point were chosen on dev, so dev numbers are slightly optimistic;",
     "  the corpus' held-out test split is the honest number.",
     "",
