@@ -5,7 +5,7 @@ import type { PolicyCandidate, PolicyInput } from "./contract";
 /**
  * Parsing JSON is most of a decision's cost inside QuickJS, so the input travels in parts: `candidates`
  * (the bulk, and rarely changed: the VM keeps the last parsed, frozen list), `signals` (parsed inside only
- * if the policy reads them) and the rest.
+ * if the policy reads them) and the rest, as a JSON array of values in a fixed order (no keys).
  */
 export interface EncodedInput {
   rest: string;
@@ -54,19 +54,36 @@ export class InputEncoder {
       this.lastCandidatesJson = JSON.stringify(candidates);
       this.lastCandidates = JSON.parse(this.lastCandidatesJson) as PolicyCandidate[];
     }
-    // Spelled out rather than spread: this is the hot path, and the schema is strict anyway.
-    const rest = {
-      request: input.request,
-      classification: {
-        tier: classification.tier,
-        confidence: classification.confidence,
-        scores: classification.scores,
-      },
-      key: input.key,
-      agent: input.agent,
-      budgets: input.budgets,
-      now: input.now,
-    };
+    // Values only, in the order the prelude's build() reads them: parsing keys inside QuickJS cost as much as
+    // the values. Spelled out because this is the hot path; transport.test.ts proves every field crosses.
+    const { request, key } = input;
+    const { scores } = classification;
+    const rest = [
+      request.model,
+      request.message_count,
+      request.estimated_prompt_tokens,
+      request.max_tokens,
+      request.stream,
+      request.tools,
+      request.tool_choice,
+      request.images,
+      request.json_mode,
+      request.metadata,
+      request.user,
+      request.headers,
+      classification.tier,
+      classification.confidence,
+      scores.simple,
+      scores.medium,
+      scores.complex,
+      key.id,
+      key.name,
+      key.team,
+      key.env,
+      input.agent,
+      input.budgets,
+      input.now,
+    ];
     return {
       rest: JSON.stringify(rest),
       candidates: this.lastCandidatesJson,

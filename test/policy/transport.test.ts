@@ -72,3 +72,39 @@ test("a caller mutating its candidate list in place is still seen", () => {
   expect(first.ok && JSON.parse(first.text).candidates[0].healthy).toBe(true);
   expect(second.ok && JSON.parse(second.text).candidates[0].healthy).toBe(false);
 });
+
+test("every field crosses to its own place (distinct values everywhere)", () => {
+  const input = {
+    ...sampleInput(),
+    request: {
+      model: "auto",
+      message_count: 11,
+      estimated_prompt_tokens: 12,
+      max_tokens: 13,
+      stream: true,
+      tools: false,
+      tool_choice: { type: "function" as const, name: "lookup" },
+      images: true,
+      json_mode: "json_schema" as const,
+      metadata: { feature: "f" },
+      user: "u",
+      headers: { "x-spendex-provider": "p" },
+    },
+    classification: {
+      tier: "medium" as const,
+      confidence: 0.5,
+      scores: { simple: 0.1, medium: 0.2, complex: 0.3 },
+      signals: { estimated_tokens: 14, code_fences: 0, language: "en" },
+    },
+    key: { id: "k-id", name: "k-name", team: "k-team", env: null },
+    agent: "agent-1",
+    budgets: [
+      sampleBudget({ scope: "agent", name: "agent-1" }),
+      sampleBudget({ scope: "team", name: "core" }),
+    ],
+    now: "2027-01-02T03:04:05.000Z",
+  };
+  const result = echo.call(new InputEncoder().encode(input));
+  expect(result.ok).toBe(true);
+  if (result.ok) expect(JSON.parse(result.text)).toStrictEqual(JSON.parse(JSON.stringify(input)));
+});
