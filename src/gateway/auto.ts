@@ -1,7 +1,7 @@
 // `model: "auto"`: classify the request, build the policy input, run the policy, turn its answer into models.
 
 import type { Catalog, CatalogModel } from "../catalog";
-import type { Classifier } from "../classify/types";
+import type { Classification, Classifier } from "../classify/types";
 import { type ErrorType, SpendexError } from "../errors";
 import type { ChatRequest, ToolChoice } from "../openai/types";
 import {
@@ -10,7 +10,6 @@ import {
   type PolicyRequest,
   spendexHeaders,
   toPolicyCandidate,
-  toPolicyClassification,
 } from "../policy";
 import type { Breakers } from "./breaker";
 import type { RequestContext } from "./context";
@@ -106,7 +105,7 @@ export function policyInput(
   };
   return {
     request,
-    classification: toPolicyClassification(
+    classification: policyClassification(
       context.classification as NonNullable<RequestContext["classification"]>,
     ),
     key: { id: key?.id ?? "", name: key?.name ?? "", team: key?.team ?? null, env: key?.env ?? null },
@@ -122,6 +121,33 @@ export function policyInput(
     })),
     candidates,
     now: (deps.now?.() ?? new Date()).toISOString(),
+  };
+}
+
+const SNAKE = new Map<string, string>();
+
+/** The classification as policies see it (snake_case signals); names are converted once, not per request. */
+function policyClassification(classification: Classification): PolicyInput["classification"] {
+  const signals: Record<string, number | boolean | string> = {};
+  for (const name in classification.signals) {
+    const value = classification.signals[name];
+    if (value === undefined) continue;
+    let snake = SNAKE.get(name);
+    if (snake === undefined) {
+      snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      SNAKE.set(name, snake);
+    }
+    signals[snake] = value;
+  }
+  return {
+    tier: classification.tier,
+    confidence: classification.confidence,
+    scores: {
+      simple: classification.scores.simple,
+      medium: classification.scores.medium,
+      complex: classification.scores.complex,
+    },
+    signals,
   };
 }
 
