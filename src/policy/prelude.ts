@@ -80,15 +80,16 @@ export const PRELUDE_SOURCE = `(() => {
     return freeze(value);
   }
 
-  // Candidates change only when health or the catalog does: the host resends them only then, and the
-  // parsed array is deep-frozen, so sharing it between decisions shares nothing a policy can change.
-  let candidates = [];
+  // Candidates change only when health or the catalog does: the host sends each distinct list once into a
+  // slot and then names the slot; every parsed list is deep-frozen, so sharing it between decisions shares
+  // nothing a policy can change.
+  const lists = [];
 
   // The rest of the input arrives as a JSON array of values in a fixed order (see transport.ts, which owns
   // the order): QuickJS's JSON.parse costs ~0.2 us per token here, and the object keys were half the tokens.
   // The objects are rebuilt from literals and frozen as they are built; a test checks every object arrives
   // frozen and the whole input crosses intact. Every object here is new on each call.
-  function build(v, signalsJson) {
+  function build(v, candidates, signalsJson) {
     let signals;
     const budgets = v[22];
     for (let i = 0; i < budgets.length; i++) freeze(budgets[i]);
@@ -126,9 +127,10 @@ export const PRELUDE_SOURCE = `(() => {
 
   function bind(factory) {
     if (typeof factory() !== "function") throw new TypeError("the policy must define function route(input)");
-    return function call(json, candidatesJson, signalsJson) {
-      if (candidatesJson !== "") candidates = freezeInput(parse(candidatesJson));
-      const input = build(parse(json), signalsJson);
+    return function call(json, list, signalsJson) {
+      const slot = list.charCodeAt(0) - 48;
+      if (list.length > 1) lists[slot] = freezeInput(parse(list.slice(1)));
+      const input = build(parse(json), lists[slot], signalsJson);
       nowText = input.now;
       nowMs = Number.NaN;
       const route = factory();

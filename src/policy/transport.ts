@@ -43,16 +43,40 @@ export function sameCandidates(a: readonly PolicyCandidate[], b: readonly Policy
   return true;
 }
 
+/** Distinct candidate lists an encoder remembers. */
+const RECENT_LISTS = 4;
+
 /** Encodes inputs for one engine; remembers the last candidates (a copy: callers may mutate theirs). */
 export class InputEncoder {
-  private lastCandidates: PolicyCandidate[] = [];
-  private lastCandidatesJson = "[]";
+  /**
+   * The last few distinct candidate lists (copies) and their JSON, most recent first. Keys may be allowed
+   * different models, so interleaved requests alternate between lists; each keeps its own JSON string, which
+   * the sandbox recognises by identity and keeps parsed (see CANDIDATE_SLOTS in sandbox.ts).
+   */
+  private recent: Array<{ list: PolicyCandidate[]; json: string }> = [];
 
   encode(input: PolicyInput): EncodedInput {
     const { candidates, classification } = input;
-    if (!sameCandidates(candidates, this.lastCandidates)) {
-      this.lastCandidatesJson = JSON.stringify(candidates);
-      this.lastCandidates = JSON.parse(this.lastCandidatesJson) as PolicyCandidate[];
+    const recent = this.recent;
+    let hit = -1;
+    for (let index = 0; index < recent.length; index++) {
+      if (sameCandidates(candidates, (recent[index] as { list: PolicyCandidate[] }).list)) {
+        hit = index;
+        break;
+      }
+    }
+    let entry: { list: PolicyCandidate[]; json: string };
+    if (hit < 0) {
+      const json = JSON.stringify(candidates);
+      entry = { list: JSON.parse(json) as PolicyCandidate[], json };
+      recent.unshift(entry);
+      if (recent.length > RECENT_LISTS) recent.pop();
+    } else {
+      entry = recent[hit] as { list: PolicyCandidate[]; json: string };
+      if (hit > 0) {
+        recent.splice(hit, 1);
+        recent.unshift(entry);
+      }
     }
     // Values only, in the order the prelude's build() reads them: parsing keys inside QuickJS cost as much as
     // the values. Spelled out because this is the hot path; transport.test.ts proves every field crosses.
@@ -86,7 +110,7 @@ export class InputEncoder {
     ];
     return {
       rest: JSON.stringify(rest),
-      candidates: this.lastCandidatesJson,
+      candidates: entry.json,
       signals: JSON.stringify(classification.signals),
     };
   }
