@@ -1,7 +1,7 @@
 // Turns a request into the model's inputs (n-gram ids, GloVe ids, structural vector) with bounded work.
 
-import { BagBuilder, MASKED, type ModelInputs } from "./bag";
-import { buildSignals, conversationShape, messageText, structVector } from "./features";
+import { InputBuilder, type ModelInputs } from "./bag";
+import { buildSignals, conversationShape, messageText, STRUCT_SIZE, structVector } from "./features";
 import { countText, emptyCounts } from "./text-counts";
 import { IdBuffer, type TextHasher } from "./tokenize";
 import type { ClassifyInput, Signals } from "./types";
@@ -52,15 +52,17 @@ export class RequestEncoder {
   private readonly ngrams = new IdBuffer(4096);
   private readonly chars = new IdBuffer(16384);
   private readonly glove = new IdBuffer(4096);
-  private readonly ngramBags: BagBuilder;
-  private readonly gloveBags: BagBuilder;
+  private readonly inputBuilder: InputBuilder;
 
   constructor(
     private readonly hasher: TextHasher,
     private readonly sample: SampleConfig = DEFAULT_SAMPLE,
   ) {
-    this.ngramBags = new BagBuilder(hasher.buckets);
-    this.gloveBags = new BagBuilder(hasher.gloveRows);
+    this.inputBuilder = new InputBuilder({
+      buckets: hasher.buckets,
+      gloveRows: hasher.gloveRows,
+      structSize: STRUCT_SIZE,
+    });
   }
 
   encode(input: ClassifyInput): EncodedRequest {
@@ -110,10 +112,7 @@ export class RequestEncoder {
     const charIds = this.chars.toArray();
     const gloveConversation = this.glove.toArray();
     const struct = structVector(signals, shape.totalChars);
-    const ngram = this.ngramBags.build(ngramIds, charIds);
-    const glove = this.gloveBags.build(gloveConversation, gloveLastUser);
-    const gloveLastMask = new Float32Array(glove.ids.length);
-    for (let k = 0; k < gloveLastMask.length; k++) gloveLastMask[k] = glove.inSecond[k] ? 0 : MASKED;
+    const inputs = this.inputBuilder.build(ngramIds, charIds, gloveConversation, gloveLastUser, struct);
     return {
       ngramIds,
       charIds,
@@ -121,14 +120,7 @@ export class RequestEncoder {
       gloveLastUser,
       struct,
       signals,
-      inputs: {
-        ngramIds: ngram.ids,
-        ngramWeights: ngram.weights,
-        gloveIds: glove.ids,
-        gloveWeights: glove.weights,
-        gloveLastMask,
-        struct,
-      },
+      inputs,
     };
   }
 

@@ -39,7 +39,7 @@ export async function loadClassifier(options: LoadClassifierOptions): Promise<Lo
   const hasher = new TextHasher(manifest.tokenizer, new WordTable(manifest.gloveWords));
   const encoder = new RequestEncoder(hasher, manifest.sample);
   const classifyEncoded = async (encoded: EncodedRequest): Promise<Classification> => {
-    const { probs } = await session.run(encoded.inputs);
+    const probs = await session.probs(encoded.inputs);
     return classifyFromProbs(probs, encoded.signals, manifest.decision, manifest.longContextTokens);
   };
   return {

@@ -1,7 +1,7 @@
 // Feature extraction and tokenisation, table-driven with asserted values.
 
 import { describe, expect, test } from "bun:test";
-import { BagBuilder } from "../../src/classify/bag";
+import { InputBuilder } from "../../src/classify/bag";
 import { capText, RequestEncoder } from "../../src/classify/encode";
 import { estimateTokens } from "../../src/classify/features";
 import { countText, emptyCounts, type TextCounts } from "../../src/classify/text-counts";
@@ -170,24 +170,44 @@ describe("signals", () => {
   });
 });
 
-describe("BagBuilder", () => {
+describe("InputBuilder", () => {
+  // Layout: 16 buckets -> words 0..15, chars 16..31; 4 GloVe rows -> conversation 32..35, last user 36..39;
+  // 2 structural rows 40..41; bias 42.
   test.each([
-    [[5, 5, 7], [7], [5, 7], [2 / 3, 1 / 3, 0, 1], [0, 1]],
-    [[1], [], [1], [1, 0], [0]],
+    [
+      [5, 5, 7],
+      [7],
+      [0, 2],
+      [0],
+      [0, 3],
+      [5, 7, 23, 32, 34, 36, 41, 42],
+      [2 / 3, 1 / 3, 1, 0.5, 0.5, 1, 3, 1],
+      [0, 2, 0, 0],
+    ],
+    [[1], [], [0], [0], [0, 0], [1, 32, 36, 42], [1, 1, 1, 1], [0, 0]],
     [
       [3, 4],
       [4, 9],
-      [3, 4, 9],
-      [0.5, 0.5, 0, 0, 0.5, 0.5],
-      [0, 1, 1],
+      [0, 1, 2, 1],
+      [0, 2],
+      [1.5, 0],
+      [3, 4, 20, 25, 32, 33, 34, 36, 38, 40, 42],
+      [0.5, 0.5, 0.5, 0.5, 0.25, 0.5, 0.25, 0.5, 0.5, 1.5, 1],
+      [0, 1, 2, 0, 2, 0],
     ],
-  ])("%p + %p", (first, second, ids, weights, inSecond) => {
-    const bag = new BagBuilder(16).build(first, second);
-    expect([...bag.ids]).toEqual(ids);
-    [...bag.weights].forEach((weight, index) => {
+  ])("%p + %p, GloVe %p / %p", (first, second, conversation, last, struct, ids, weights, maxIds) => {
+    const built = new InputBuilder({ buckets: 16, gloveRows: 4, structSize: 2 }).build(
+      first,
+      second,
+      conversation,
+      last,
+      Float32Array.from(struct),
+    );
+    expect([...built.ids]).toEqual(ids);
+    [...built.weights].forEach((weight, index) => {
       expect(weight).toBeCloseTo(weights[index] ?? Number.NaN, 6);
     });
-    expect([...bag.inSecond]).toEqual(inSecond);
+    expect([...built.maxIds]).toEqual(maxIds);
   });
 });
 

@@ -1,6 +1,6 @@
 // Folds normalisation into the head, quantises both tables to int8, and runs the exported model in TS.
 
-import type { ModelInputs } from "../bag";
+import { layoutOffsets, type ModelInputs } from "../bag";
 import { CLASSES, type ModelParams, softmax } from "./model";
 
 /** int8 rows with one scale per row: value = q * scale. */
@@ -152,55 +152,67 @@ export function forwardExported(
   const ngramDim = model.ngram.dim;
   const gloveDim = model.glove.dim;
   const inputs = 2 * ngramDim + 4 * gloveDim + model.structSize;
-  const x = new Float64Array(inputs);
-  weightedRows(floats(model.ngram), ngramDim, request.ngramIds, request.ngramWeights, x, 0);
-  const glove = floats(model.glove);
-  weightedRows(glove, gloveDim, request.gloveIds, request.gloveWeights, x, 2 * ngramDim);
-  const maxOffset = 2 * ngramDim + 2 * gloveDim;
-  x.fill(Number.NEGATIVE_INFINITY, maxOffset, maxOffset + 2 * gloveDim);
-  request.gloveIds.forEach((id, k) => {
-    const mask = request.gloveLastMask[k] ?? 0;
-    for (let d = 0; d < gloveDim; d++) {
-      const value = glove[id * gloveDim + d] ?? 0;
-      x[maxOffset + d] = Math.max(x[maxOffset + d] ?? 0, value);
-      x[maxOffset + gloveDim + d] = Math.max(x[maxOffset + gloveDim + d] ?? 0, value + mask);
-    }
+  const offsets = layoutOffsets({
+    buckets: model.ngram.rows,
+    gloveRows: model.glove.rows,
+    structSize: model.structSize,
   });
-  x.set(request.struct, 2 * ngramDim + 4 * gloveDim);
-  const first = dense(model.w1, model.b1, x, inputs);
+  const x = new Float64Array(inputs);
+  const ngram = floats(model.ngram);
+  const glove = floats(model.glove);
+  let biasWeight = 0;
+  // Undo the projected-table layout: each id names a block (bag) and a row of the original tables.
+  request.ids.forEach((id, k) => {
+    const weight = request.weights[k] ?? 0;
+    let table = ngram;
+    let dim = ngramDim;
+    let row = id;
+    let at = 0;
+    if (id >= offsets.bias) {
+      biasWeight += weight;
+      return;
+    } else if (id >= offsets.struct) {
+      x[2 * ngramDim + 4 * gloveDim + id - offsets.struct] = weight;
+      return;
+    } else if (id >= offsets.lastMean) {
+      [table, dim, row, at] = [glove, gloveDim, id - offsets.lastMean, 2 * ngramDim + gloveDim];
+    } else if (id >= offsets.gloveMean) {
+      [table, dim, row, at] = [glove, gloveDim, id - offsets.gloveMean, 2 * ngramDim];
+    } else if (id >= offsets.char) {
+      [row, at] = [id - offsets.char, ngramDim];
+    }
+    for (let d = 0; d < dim; d++) x[at + d] = (x[at + d] ?? 0) + weight * (table[row * dim + d] ?? 0);
+  });
+  // GloVe maxima over the conversation's rows and over the last user turn's rows (row 0, zeros, pads both).
+  const maxOffset = 2 * ngramDim + 2 * gloveDim;
+  for (let part = 0; part < 2; part++) {
+    const at = maxOffset + part * gloveDim;
+    x.fill(Number.NEGATIVE_INFINITY, at, at + gloveDim);
+    for (let k = 0; k < request.maxWidth; k++) {
+      const row = request.maxIds[part * request.maxWidth + k] ?? 0;
+      for (let d = 0; d < gloveDim; d++) x[at + d] = Math.max(x[at + d] ?? 0, glove[row * gloveDim + d] ?? 0);
+    }
+  }
+  const first = dense(model.w1, model.b1, x, inputs, biasWeight);
   let logits = first;
   if (model.hidden > 0) {
     for (let h = 0; h < first.length; h++) first[h] = Math.max(0, first[h] ?? 0);
-    logits = dense(model.w2, model.b2, first, model.hidden);
+    logits = dense(model.w2, model.b2, first, model.hidden, 1);
   }
   const out = Float32Array.from(logits.subarray(0, CLASSES), (value) => value / model.temperature);
   return { logits: out, probs: softmax(out) };
 }
 
-/** Two weighted sums of table rows (weights is `2 x ids.length`), written side by side from `offset`. */
-function weightedRows(
-  table: Float32Array,
-  dim: number,
-  ids: Int32Array,
-  weights: Float32Array,
-  out: Float64Array,
-  offset: number,
-): void {
-  for (let bag = 0; bag < 2; bag++) {
-    for (let k = 0; k < ids.length; k++) {
-      const weight = weights[bag * ids.length + k] ?? 0;
-      if (weight === 0) continue;
-      const base = (ids[k] ?? 0) * dim;
-      for (let d = 0; d < dim; d++)
-        out[offset + bag * dim + d] = (out[offset + bag * dim + d] ?? 0) + weight * (table[base + d] ?? 0);
-    }
-  }
-}
-
-function dense(w: Float32Array, b: Float32Array, x: Float64Array, inputs: number): Float64Array {
+function dense(
+  w: Float32Array,
+  b: Float32Array,
+  x: Float64Array,
+  inputs: number,
+  biasWeight: number,
+): Float64Array {
   const out = new Float64Array(b.length);
   for (let o = 0; o < b.length; o++) {
-    let sum = b[o] ?? 0;
+    let sum = (b[o] ?? 0) * biasWeight;
     for (let i = 0; i < inputs; i++) sum += (w[o * inputs + i] ?? 0) * (x[i] ?? 0);
     out[o] = sum;
   }

@@ -1,6 +1,7 @@
 // Writes the exported model as an ONNX graph (opset 13) with onnx-proto: unique ids + bag weights in, Gather + pooling inside.
 
 import { onnx } from "onnx-proto";
+import { layoutOffsets } from "../bag";
 import type { ExportedModel } from "./export";
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -9,14 +10,7 @@ const INT32 = onnx.TensorProto.DataType.INT32;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 /** Graph input and output names: the runtime's session runner uses the same ones. */
-export const GRAPH_INPUTS = [
-  "ngram_ids",
-  "ngram_weights",
-  "glove_ids",
-  "glove_weights",
-  "glove_last_mask",
-  "struct",
-] as const;
+export const GRAPH_INPUTS = ["ids", "weights", "max_ids"] as const;
 export const GRAPH_OUTPUTS = ["probs", "logits"] as const;
 
 function bytes(array: ArrayBufferView): Uint8Array {
@@ -80,6 +74,64 @@ function foldedHead(model: ExportedModel) {
   return { inputs, w1, b1, w2, b2 };
 }
 
+/**
+ * The head's first layer applied to every row ahead of time: one float table whose rows are word-bag n-grams,
+ * character-bag n-grams, GloVe rows for the conversation mean and for the last-user mean, one row per structural
+ * feature and the bias (see `layoutOffsets`). A request's linear part is then one weighted sum of rows.
+ */
+export function projectedTable(model: ExportedModel, w1: Float32Array, b1: Float32Array): Float32Array {
+  const first = b1.length;
+  const ngramDim = model.ngram.dim;
+  const gloveDim = model.glove.dim;
+  const inputs = 2 * ngramDim + 4 * gloveDim + model.structSize;
+  const offsets = layoutOffsets({
+    buckets: model.ngram.rows,
+    gloveRows: model.glove.rows,
+    structSize: model.structSize,
+  });
+  const table = new Float32Array(offsets.rows * first);
+  const block = (
+    start: number,
+    rows: number,
+    dim: number,
+    column: number,
+    value: (row: number, d: number) => number,
+  ) => {
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < first; o++) {
+        let sum = 0;
+        for (let d = 0; d < dim; d++) sum += value(r, d) * (w1[o * inputs + column + d] ?? 0);
+        table[(start + r) * first + o] = sum;
+      }
+    }
+  };
+  const ngram = (r: number, d: number) =>
+    (model.ngram.values[r * ngramDim + d] ?? 0) * (model.ngram.scales[r] ?? 0);
+  const glove = (r: number, d: number) => model.glove.values[r * gloveDim + d] ?? 0; // scale folded into w1
+  block(offsets.word, model.ngram.rows, ngramDim, 0, ngram);
+  block(offsets.char, model.ngram.rows, ngramDim, ngramDim, ngram);
+  block(offsets.gloveMean, model.glove.rows, gloveDim, 2 * ngramDim, glove);
+  block(offsets.lastMean, model.glove.rows, gloveDim, 2 * ngramDim + gloveDim, glove);
+  for (let j = 0; j < model.structSize; j++) {
+    for (let o = 0; o < first; o++)
+      table[(offsets.struct + j) * first + o] = w1[o * inputs + 2 * ngramDim + 4 * gloveDim + j] ?? 0;
+  }
+  for (let o = 0; o < first; o++) table[offsets.bias * first + o] = b1[o] ?? 0;
+  return table;
+}
+
+/** The first layer's columns for the two GloVe maxima, transposed to `2 gloveDim x first` for a MatMul. */
+function maxWeights(model: ExportedModel, w1: Float32Array, first: number): Float32Array {
+  const inputs = 2 * model.ngram.dim + 4 * model.glove.dim + model.structSize;
+  const start = 2 * model.ngram.dim + 2 * model.glove.dim;
+  const columns = 2 * model.glove.dim;
+  const out = new Float32Array(columns * first);
+  for (let c = 0; c < columns; c++) {
+    for (let o = 0; o < first; o++) out[c * first + o] = w1[o * inputs + start + c] ?? 0;
+  }
+  return out;
+}
+
 export function buildGraph(model: ExportedModel, metadata: Record<string, string>): onnx.IModelProto {
   if (model.glove.scales.some((scale) => scale !== model.glove.scales[0])) {
     throw new Error("the GloVe table must be quantised with one scale (quantizeTensor)");
@@ -87,44 +139,30 @@ export function buildGraph(model: ExportedModel, metadata: Record<string, string
   const nodes: onnx.INodeProto[] = [];
   const head = foldedHead(model);
   const first = head.b1.length;
+  const table = projectedTable(model, head.w1, head.b1);
   const initializers: onnx.ITensorProto[] = [
-    tensor("ngram_values", INT8, [model.ngram.rows, model.ngram.dim], model.ngram.values),
-    tensor("ngram_scales", FLOAT, [model.ngram.rows], model.ngram.scales),
+    tensor("table", FLOAT, [table.length / first, first], table),
     tensor("glove_values", INT8, [model.glove.rows, model.glove.dim], model.glove.values),
-    tensor("row_shape", INT64, [2], new BigInt64Array([1n, -1n])),
-    tensor("w1", FLOAT, [first, head.inputs], head.w1),
-    tensor("b1", FLOAT, [first], head.b1),
+    tensor("max_shape", INT64, [2], new BigInt64Array([1n, -1n])),
+    tensor("max_w", FLOAT, [2 * model.glove.dim, first], maxWeights(model, head.w1, first)),
   ];
 
-  // n-gram channel: (weights [2,u] * row scales) . int8 rows [u,D] -> word mean and char mean, one MatMul.
-  nodes.push(node("Gather", ["ngram_values", "ngram_ids"], ["ngram_q"], [intAttr("axis", 0)]));
-  nodes.push(node("Cast", ["ngram_q"], ["ngram_f"], [intAttr("to", FLOAT)]));
-  nodes.push(node("Gather", ["ngram_scales", "ngram_ids"], ["ngram_s"], [intAttr("axis", 0)]));
-  nodes.push(node("Mul", ["ngram_weights", "ngram_s"], ["ngram_scaled_weights"]));
-  nodes.push(node("MatMul", ["ngram_scaled_weights", "ngram_f"], ["ngram_means"]));
-  nodes.push(node("Reshape", ["ngram_means", "row_shape"], ["ngram_row"]));
-
-  // GloVe channel (int8 units; the scale lives in w1): means by one MatMul, maxima over all rows and over the
-  // last user turn's rows (the mask input is 0 there and very negative elsewhere).
-  nodes.push(node("Gather", ["glove_values", "glove_ids"], ["glove_q"], [intAttr("axis", 0)]));
-  nodes.push(node("Cast", ["glove_q"], ["glove_rows"], [intAttr("to", FLOAT)]));
-  nodes.push(node("MatMul", ["glove_weights", "glove_rows"], ["glove_means"]));
-  nodes.push(node("Reshape", ["glove_means", "row_shape"], ["glove_means_row"]));
-  const reduce = [intsAttr("axes", [0]), intAttr("keepdims", 1)];
-  nodes.push(node("ReduceMax", ["glove_rows"], ["glove_conversation_max"], reduce));
-  nodes.push(node("Add", ["glove_rows", "glove_last_mask"], ["glove_last_rows"]));
-  nodes.push(node("ReduceMax", ["glove_last_rows"], ["glove_last_max"], reduce));
-  const parts = ["ngram_row", "glove_means_row", "glove_conversation_max", "glove_last_max", "struct"];
-  nodes.push(node("Concat", parts, ["features"], [intAttr("axis", 1)]));
-
-  const gemm = [intAttr("transB", 1)];
+  // Every linear part (both n-gram bags, both GloVe means, the structural signals, the bias): one Gather of
+  // projected rows and one weighted sum.
+  nodes.push(node("Gather", ["table", "ids"], ["rows"], [intAttr("axis", 0)]));
+  nodes.push(node("MatMul", ["weights", "rows"], ["linear"]));
+  // GloVe maxima over the conversation's rows and the last user turn's rows ([2, m] ids), in int8 units.
+  nodes.push(node("Gather", ["glove_values", "max_ids"], ["max_rows"], [intAttr("axis", 0)]));
+  nodes.push(node("ReduceMax", ["max_rows"], ["maxima_q"], [intsAttr("axes", [1]), intAttr("keepdims", 0)]));
+  nodes.push(node("Cast", ["maxima_q"], ["maxima_f"], [intAttr("to", FLOAT)]));
+  nodes.push(node("Reshape", ["maxima_f", "max_shape"], ["maxima"]));
+  const firstOut = model.hidden > 0 ? "hidden_pre" : "logits";
+  nodes.push(node("Gemm", ["maxima", "max_w", "linear"], [firstOut]));
   if (model.hidden > 0) {
+    const gemm = [intAttr("transB", 1)];
     initializers.push(tensor("w2", FLOAT, [3, model.hidden], head.w2), tensor("b2", FLOAT, [3], head.b2));
-    nodes.push(node("Gemm", ["features", "w1", "b1"], ["hidden_pre"], gemm));
     nodes.push(node("Relu", ["hidden_pre"], ["hidden"]));
     nodes.push(node("Gemm", ["hidden", "w2", "b2"], ["logits"], gemm));
-  } else {
-    nodes.push(node("Gemm", ["features", "w1", "b1"], ["logits"], gemm));
   }
   nodes.push(node("Softmax", ["logits"], ["probs"], [intAttr("axis", 1)]));
 
@@ -133,19 +171,16 @@ export function buildGraph(model: ExportedModel, metadata: Record<string, string
     node: nodes,
     initializer: initializers,
     input: [
-      valueInfo("ngram_ids", INT32, ["ngrams"]),
-      valueInfo("ngram_weights", FLOAT, [2, "ngrams"]),
-      valueInfo("glove_ids", INT32, ["words"]),
-      valueInfo("glove_weights", FLOAT, [2, "words"]),
-      valueInfo("glove_last_mask", FLOAT, ["words", 1]),
-      valueInfo("struct", FLOAT, [1, model.structSize]),
+      valueInfo("ids", INT32, ["n"]),
+      valueInfo("weights", FLOAT, [1, "n"]),
+      valueInfo("max_ids", INT32, [2, "m"]),
     ],
     output: [valueInfo("probs", FLOAT, [1, 3]), valueInfo("logits", FLOAT, [1, 3])],
   });
   return onnx.ModelProto.create({
     irVersion: 7,
     producerName: "spendex",
-    producerVersion: "1",
+    producerVersion: "2",
     opsetImport: [{ domain: "", version: 13 }],
     graph,
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
