@@ -89,10 +89,23 @@ export const PRELUDE_SOURCE = `(() => {
   // the order): QuickJS's JSON.parse costs ~0.2 us per token here, and the object keys were half the tokens.
   // The objects are rebuilt from literals and frozen as they are built; a test checks every object arrives
   // frozen and the whole input crosses intact. Every object here is new on each call.
+  // Shared, frozen stand-ins for the common empty cases (the host sends 0 for them), and the last key object:
+  // every value in them is a primitive and they are frozen, so sharing them between decisions shares nothing.
+  const EMPTY_RECORD = freeze({});
+  const EMPTY_LIST = freeze([]);
+  let key = freeze({ id: "", name: "", team: null, env: null });
+
   function build(v, candidates, signalsJson) {
     let signals;
-    const budgets = v[22];
-    for (let i = 0; i < budgets.length; i++) freeze(budgets[i]);
+    let budgets = v[22];
+    if (budgets === 0) budgets = EMPTY_LIST;
+    else {
+      for (let i = 0; i < budgets.length; i++) freeze(budgets[i]);
+      freeze(budgets);
+    }
+    if (v[17] !== key.id || v[18] !== key.name || v[19] !== key.team || v[20] !== key.env) {
+      key = freeze({ id: v[17], name: v[18], team: v[19], env: v[20] });
+    }
     return freeze({
       request: freeze({
         model: v[0],
@@ -101,12 +114,12 @@ export const PRELUDE_SOURCE = `(() => {
         max_tokens: v[3],
         stream: v[4],
         tools: v[5],
-        tool_choice: freeze(v[6]),
+        tool_choice: v[6] === null ? null : freeze(v[6]),
         images: v[7],
         json_mode: v[8],
-        metadata: freeze(v[9]),
+        metadata: v[9] === 0 ? EMPTY_RECORD : freeze(v[9]),
         user: v[10],
-        headers: freeze(v[11]),
+        headers: v[11] === 0 ? EMPTY_RECORD : freeze(v[11]),
       }),
       classification: freeze({
         tier: v[12],
@@ -117,9 +130,9 @@ export const PRELUDE_SOURCE = `(() => {
           return (signals ??= freeze(parse(signalsJson)));
         },
       }),
-      key: freeze({ id: v[17], name: v[18], team: v[19], env: v[20] }),
+      key,
       agent: v[21],
-      budgets: freeze(budgets),
+      budgets,
       now: v[23],
       candidates,
     });

@@ -43,6 +43,12 @@ export function sameCandidates(a: readonly PolicyCandidate[], b: readonly Policy
   return true;
 }
 
+/** No own enumerable keys: such records cross as 0 and arrive as one shared, frozen `{}` (see the prelude). */
+function isEmpty(record: Record<string, string>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 /** Distinct candidate lists an encoder remembers. */
 const RECENT_LISTS = 4;
 
@@ -92,9 +98,9 @@ export class InputEncoder {
       request.tool_choice,
       request.images,
       request.json_mode,
-      request.metadata,
+      isEmpty(request.metadata) ? 0 : request.metadata,
       request.user,
-      request.headers,
+      isEmpty(request.headers) ? 0 : request.headers,
       classification.tier,
       classification.confidence,
       scores.simple,
@@ -105,7 +111,7 @@ export class InputEncoder {
       key.team,
       key.env,
       input.agent,
-      input.budgets,
+      input.budgets.length === 0 ? 0 : input.budgets,
       input.now,
     ];
     return {
