@@ -1,12 +1,15 @@
 // Policy decision latency: µs per decide() for each shipped policy and a trivial one, on a realistic input.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   createPolicyEngine,
   type DecisionTimings,
   measureDecisions,
+  type PolicyEngine,
+  type PolicyInput,
   sampleInput,
   sampleInputs,
 } from "../src/policy";
@@ -52,6 +55,85 @@ async function benchAll(): Promise<Array<{ policy: string; input: string } & Dec
     rmSync(scratch, { recursive: true, force: true });
   }
   return rows;
+}
+
+const TRIVIAL = `function route() { return { model: "openai/gpt-5-nano" }; }\n`;
+
+/** Wall µs of `iterations` decisions (after a warm-up), for merging across interleaved rounds. */
+function decisionTimes(
+  engine: PolicyEngine,
+  policy: string,
+  input: PolicyInput,
+  iterations: number,
+): number[] {
+  for (let i = 0; i < 200; i++) engine.decide(policy, input);
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    engine.decide(policy, input);
+    times.push((performance.now() - start) * 1000);
+  }
+  return times;
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+}
+
+/**
+ * `--baseline REV`: the engine and policies of git revision REV against the working tree, in the same process
+ * and interleaved (rounds of 1,000 decisions each, alternating), so a shared machine's load hits both alike.
+ */
+async function compareWithBaseline(revision: string): Promise<string> {
+  const scratch = mkdtempSync(join(tmpdir(), "spendex-baseline-"));
+  try {
+    const archive = execFileSync("git", ["archive", revision, "src/policy", "policies"], { cwd: ROOT });
+    execFileSync("tar", ["-x", "-C", scratch], { input: archive });
+    symlinkSync(join(ROOT, "node_modules"), join(scratch, "node_modules"));
+    writeFileSync(join(scratch, "policies", "trivial.js"), TRIVIAL);
+    const trivialDir = join(scratch, "trivial");
+    mkdirSync(trivialDir);
+    writeFileSync(join(trivialDir, "trivial.js"), TRIVIAL);
+    const old = (await import(join(scratch, "src", "policy", "index.ts"))) as typeof import("../src/policy");
+    const before = await old.createPolicyEngine({ dir: join(scratch, "policies") });
+    const after = await createPolicyEngine({ dir: POLICIES });
+    const afterTrivial = await createPolicyEngine({ dir: trivialDir });
+    const input = sampleInput();
+    const rows: string[] = [];
+    const policies = ["trivial", ...after.policies()];
+    for (const policy of policies) {
+      const times: [number[], number[]] = [[], []];
+      for (let round = 0; round < 10; round++) {
+        times[0].push(...decisionTimes(before, policy, input, 1000));
+        times[1].push(...decisionTimes(policy === "trivial" ? afterTrivial : after, policy, input, 1000));
+      }
+      const [b, a] = times.map((list) => list.sort((x, y) => x - y)) as [number[], number[]];
+      const name = policy === "trivial" ? "one-line policy (engine only)" : `\`${policy}.js\``;
+      rows.push(
+        `| ${name} | ${percentile(b, 0.5)} | ${percentile(b, 0.99)} | ${percentile(a, 0.5)} | ${percentile(a, 0.99)} | ${(percentile(b, 0.5) / percentile(a, 0.5)).toFixed(2)}× |`,
+      );
+      process.stderr.write(`compared ${policy}\n`);
+    }
+    before.close();
+    after.close();
+    afterTrivial.close();
+    return [
+      `10,000 decisions each on the 11-candidate sample input, interleaved in rounds of 1,000 (µs, wall)`,
+      "",
+      `| policy | before p50 | before p99 | after p50 | after p99 | p50 speed-up |`,
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+      ...rows,
+    ].join("\n");
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main && process.argv[2] === "--baseline") {
+  const revision = process.argv[3];
+  if (revision === undefined) throw new Error("usage: bun bench/policy.ts --baseline GIT_REVISION");
+  console.log(await compareWithBaseline(revision));
+  process.exit(0);
 }
 
 if (import.meta.main) {
