@@ -108,3 +108,18 @@ test("every field crosses to its own place (distinct values everywhere)", () => 
   expect(result.ok).toBe(true);
   if (result.ok) expect(JSON.parse(result.text)).toStrictEqual(JSON.parse(JSON.stringify(input)));
 });
+
+test("interleaved candidate lists (more than the slots) each arrive as sent", () => {
+  const encoder = new InputEncoder();
+  const lists = Array.from({ length: 6 }, (_, index) =>
+    sampleCandidates().map((candidate) => ({ ...candidate, p50_ms: index * 10 })),
+  );
+  for (let round = 0; round < 30; round++) {
+    // Mostly the first two lists, now and then the others: slots are reused and evicted.
+    const index = round % 3 === 2 ? 2 + (round % 4) : round % 2;
+    const input = { ...sampleInput(), candidates: lists[index] as PolicyCandidate[] };
+    const result = echo.call(encoder.encode(input));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(JSON.parse(result.text).candidates).toEqual(lists[index]);
+  }
+});
