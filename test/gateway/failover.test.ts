@@ -107,6 +107,15 @@ describe("retries and failover", () => {
     expect(result.body.error?.message).not.toContain("mistral");
   });
 
+  test("x-spendex-failover: same-provider stays with the model's provider", async () => {
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const since = h.sim.records().length;
+    const result = await send(nano, { "x-spendex-failover": "same-provider" });
+    expect(result.status).toBe(503);
+    expect(sentTo("mistral-small-latest", since)).toBe(0);
+    expect(sentTo("gpt-5-nano", since)).toBe(2);
+  });
+
   test("an unknown failover mode is a 400 naming the header", async () => {
     const result = await send(nano, { "x-spendex-failover": "sideways" });
     expect(result.status).toBe(400);
