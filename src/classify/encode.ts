@@ -3,7 +3,7 @@
 import { InputBuilder, type ModelInputs } from "./bag";
 import { buildSignals, conversationShape, messageText, STRUCT_SIZE, structVector } from "./features";
 import { countText, emptyCounts } from "./text-counts";
-import { IdBuffer, type TextHasher } from "./tokenize";
+import { IdBuffer, type TextHasher, WordBag } from "./tokenize";
 import type { ClassifyInput, Signals } from "./types";
 
 /** How much text the learned channels read: very long prompts are sampled head + tail. */
@@ -18,7 +18,13 @@ export interface SampleConfig {
 
 export const DEFAULT_SAMPLE: SampleConfig = { lastUserChars: 8000, contextChars: 4000, headShare: 0.75 };
 
-export interface EncodedRequest {
+/** What the request path needs: the graph's inputs and the structural signals. */
+export interface ModelRequest {
+  signals: Signals;
+  inputs: ModelInputs;
+}
+
+export interface EncodedRequest extends ModelRequest {
   /** Hashed word unigram + bigram bucket ids (never empty: the bias id comes first). */
   ngramIds: Int32Array;
   /** Hashed character n-gram bucket ids (never empty: the bias id comes first). */
@@ -52,6 +58,8 @@ export class RequestEncoder {
   private readonly ngrams = new IdBuffer(4096);
   private readonly chars = new IdBuffer(16384);
   private readonly glove = new IdBuffer(4096);
+  private readonly repeats = new IdBuffer(4096);
+  private readonly words = new WordBag();
   private readonly inputBuilder: InputBuilder;
 
   constructor(
@@ -65,7 +73,20 @@ export class RequestEncoder {
     });
   }
 
+  /** Everything the build needs: the id lists with repeats as well as the graph's inputs. */
   encode(input: ClassifyInput): EncodedRequest {
+    return this.run(input, false) as EncodedRequest;
+  }
+
+  /**
+   * The request path: only the graph's inputs and the signals. Each distinct word's character n-grams are hashed
+   * once and weighted by the word's count, which gives the same inputs as `encode` (up to order and rounding).
+   */
+  encodeRequest(input: ClassifyInput): ModelRequest {
+    return this.run(input, true);
+  }
+
+  private run(input: ClassifyInput, distinct: boolean): ModelRequest | EncodedRequest {
     const texts = input.messages.map(messageText);
     const shape = conversationShape(input.messages, texts);
     const last = lastUserIndex(input);
@@ -75,6 +96,8 @@ export class RequestEncoder {
     this.ngrams.reset();
     this.chars.reset();
     this.glove.reset();
+    const words = distinct ? this.words : undefined;
+    words?.reset();
     const bias = this.hasher.biasIds();
     this.ngrams.push(bias.word);
     this.chars.push(bias.char);
@@ -83,17 +106,20 @@ export class RequestEncoder {
     let lastStart = 1;
     let lastEnd = 1;
     let lastUserTokens = 0;
-    sampled.forEach((text, index) => {
-      if (!text) return;
+    let wasSampled = false;
+    for (let index = 0; index < sampled.length; index++) {
+      const text = sampled[index] as string;
+      if (text.length < (texts[index]?.length ?? 0)) wasSampled = true;
+      if (!text) continue;
       countText(text, counts);
       if (index === last) lastStart = this.glove.length;
-      const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove);
+      const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove, words);
       tokens += count;
       if (index === last) {
         lastEnd = this.glove.length;
         lastUserTokens = count;
       }
-    });
+    }
 
     const gloveLastUser = new Int32Array(1 + lastEnd - lastStart);
     gloveLastUser.set(this.glove.data.subarray(lastStart, lastEnd), 1);
@@ -103,25 +129,31 @@ export class RequestEncoder {
       tokens,
       codeTokens: counts.code,
       lastUserTokens,
-      sampled: sampled.some((text, index) => text.length < (texts[index]?.length ?? 0)),
+      sampled: wasSampled,
       tools: input.tools,
       images: input.images,
       jsonMode: input.jsonMode,
     });
+    const struct = structVector(signals, shape.totalChars);
+    if (words) {
+      this.repeats.reset();
+      this.repeats.push(1); // the bias id
+      const total = 1 + this.hasher.emitDistinct(words, this.chars, this.repeats);
+      const inputs = this.inputBuilder.build(
+        this.ngrams.data.subarray(0, this.ngrams.length),
+        this.chars.data.subarray(0, this.chars.length),
+        this.glove.data.subarray(0, this.glove.length),
+        gloveLastUser,
+        struct,
+        { counts: this.repeats.data.subarray(0, this.repeats.length), total },
+      );
+      return { signals, inputs };
+    }
     const ngramIds = this.ngrams.toArray();
     const charIds = this.chars.toArray();
     const gloveConversation = this.glove.toArray();
-    const struct = structVector(signals, shape.totalChars);
     const inputs = this.inputBuilder.build(ngramIds, charIds, gloveConversation, gloveLastUser, struct);
-    return {
-      ngramIds,
-      charIds,
-      gloveConversation,
-      gloveLastUser,
-      struct,
-      signals,
-      inputs,
-    };
+    return { ngramIds, charIds, gloveConversation, gloveLastUser, struct, signals, inputs };
   }
 
   /** The last user turn keeps up to `lastUserChars`; older messages share `contextChars`, newest first. */

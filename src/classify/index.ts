@@ -2,7 +2,7 @@
 
 import type { LabelledRequest } from "./corpus";
 import { classifyFromProbs } from "./decide";
-import { type EncodedRequest, RequestEncoder } from "./encode";
+import { type ModelRequest, RequestEncoder } from "./encode";
 import { type Manifest, manifestPathFor, readManifest } from "./manifest";
 import { type EvalReport, evaluate, type Prediction } from "./metrics";
 import { openSession } from "./session";
@@ -10,7 +10,7 @@ import { TextHasher, WordTable } from "./tokenize";
 import type { Classification, Classifier, ClassifyInput } from "./types";
 
 export { type LabelledRequest, parseCorpus, readCorpus } from "./corpus";
-export type { EncodedRequest } from "./encode";
+export type { EncodedRequest, ModelRequest } from "./encode";
 export { LONG_CONTEXT_TOKENS } from "./features";
 export { type Manifest, readManifest } from "./manifest";
 export { type EvalReport, evaluate, formatReport, type Prediction } from "./metrics";
@@ -27,9 +27,9 @@ export interface LoadClassifierOptions {
 export interface LoadedClassifier extends Classifier {
   readonly manifest: Manifest;
   /** Encodes a request without running the model (the benchmark times the two apart). */
-  encode(input: ClassifyInput): EncodedRequest;
+  encode(input: ClassifyInput): ModelRequest;
   /** Runs the model and the decision on an encoded request. */
-  classifyEncoded(encoded: EncodedRequest): Promise<Classification>;
+  classifyEncoded(encoded: ModelRequest): Promise<Classification>;
   close(): Promise<void>;
 }
 
@@ -38,15 +38,15 @@ export async function loadClassifier(options: LoadClassifierOptions): Promise<Lo
   const session = await openSession(options.modelPath);
   const hasher = new TextHasher(manifest.tokenizer, new WordTable(manifest.gloveWords));
   const encoder = new RequestEncoder(hasher, manifest.sample);
-  const classifyEncoded = async (encoded: EncodedRequest): Promise<Classification> => {
+  const classifyEncoded = async (encoded: ModelRequest): Promise<Classification> => {
     const probs = await session.probs(encoded.inputs);
     return classifyFromProbs(probs, encoded.signals, manifest.decision, manifest.longContextTokens);
   };
   return {
     manifest,
-    encode: (input) => encoder.encode(input),
+    encode: (input) => encoder.encodeRequest(input),
     classifyEncoded,
-    classify: (input) => classifyEncoded(encoder.encode(input)),
+    classify: (input) => classifyEncoded(encoder.encodeRequest(input)),
     close: () => session.release(),
   };
 }

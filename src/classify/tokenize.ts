@@ -161,6 +161,94 @@ export class IdBuffer {
   }
 }
 
+/**
+ * The distinct words of a request (lowercased codes, truncated to `maxWordChars`) with their counts, so that the
+ * request path hashes each distinct word's character n-grams once and weights them by the count.
+ */
+export class WordBag {
+  /** Codes of all distinct words, back to back. */
+  codes: Int32Array = new Int32Array(16384);
+  starts: Int32Array = new Int32Array(2048);
+  lengths: Int32Array = new Int32Array(2048);
+  counts: Int32Array = new Int32Array(2048);
+  size = 0;
+  private used = 0;
+  private table: Int32Array = new Int32Array(4096); // word index + 1, 0 = empty
+
+  reset(): void {
+    if (this.size > 0) this.table.fill(0);
+    this.size = 0;
+    this.used = 0;
+  }
+
+  /** Counts the word whose codes are `buffer[1..length]`; `hash` is any hash of the word (FNV of all its codes). */
+  add(buffer: Int32Array, length: number, hash: number): void {
+    let table = this.table;
+    if (2 * (this.size + 1) > table.length) table = this.grow();
+    const mask = table.length - 1;
+    let at = Math.imul(hash, -1640531535) >>> 0;
+    at &= mask;
+    for (;;) {
+      const entry = table[at] as number;
+      if (entry === 0) break;
+      const index = entry - 1;
+      if (this.lengths[index] === length) {
+        const start = this.starts[index] as number;
+        const codes = this.codes;
+        let same = true;
+        for (let k = 0; k < length; k++) {
+          if (codes[start + k] !== buffer[1 + k]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          this.counts[index] = (this.counts[index] as number) + 1;
+          return;
+        }
+      }
+      at = (at + 1) & mask;
+    }
+    const index = this.size++;
+    if (index === this.starts.length) {
+      const size = 2 * index;
+      this.starts = copyInto(new Int32Array(size), this.starts);
+      this.lengths = copyInto(new Int32Array(size), this.lengths);
+      this.counts = copyInto(new Int32Array(size), this.counts);
+    }
+    if (this.used + length > this.codes.length) {
+      this.codes = copyInto(new Int32Array(2 * (this.used + length)), this.codes);
+    }
+    this.codes.set(buffer.subarray(1, 1 + length), this.used);
+    this.starts[index] = this.used;
+    this.lengths[index] = length;
+    this.counts[index] = 1;
+    this.used += length;
+    table[at] = index + 1;
+  }
+
+  private grow(): Int32Array {
+    const table: Int32Array = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    for (let index = 0; index < this.size; index++) {
+      let hash = FNV_OFFSET_INT;
+      const start = this.starts[index] as number;
+      const end = start + (this.lengths[index] as number);
+      for (let k = start; k < end; k++) hash = Math.imul(hash ^ (this.codes[k] as number), FNV_PRIME);
+      let at = (Math.imul(hash, -1640531535) >>> 0) & mask;
+      while (table[at] !== 0) at = (at + 1) & mask;
+      table[at] = index + 1;
+    }
+    this.table = table;
+    return table;
+  }
+}
+
+function copyInto(target: Int32Array, source: Int32Array): Int32Array {
+  target.set(source);
+  return target;
+}
+
 /** Hashes one text into n-gram bucket ids and GloVe ids, appending to the given buffers. */
 export class TextHasher {
   private readonly wordBuffer: Int32Array;
@@ -197,14 +285,20 @@ export class TextHasher {
    * Appends word uni/bigram ids to `ngrams`, character n-gram ids to `chars` and GloVe rows of known words
    * to `glove`; returns the token count. The hot loop of the classifier: locals and direct array writes.
    */
-  hash(text: string, ngrams: IdBuffer, chars: IdBuffer, glove: IdBuffer | undefined): number {
+  hash(
+    text: string,
+    ngrams: IdBuffer,
+    chars: IdBuffer,
+    glove: IdBuffer | undefined,
+    distinct?: WordBag,
+  ): number {
     const mask = this.bucketMask;
     const table = glove ? this.glove : undefined;
     const buffer = this.wordBuffer;
     const maxWord = this.config.maxWordChars;
     // Upper bounds: per character at most 2 word ids and (maxN - minN + 1) character ids.
     ngrams.ensure(2 * text.length + 2);
-    chars.ensure((this.config.maxN - this.config.minN + 1) * (text.length + 2));
+    if (!distinct) chars.ensure((this.config.maxN - this.config.minN + 1) * (text.length + 2));
     const wordData = ngrams.data;
     let wordCount = ngrams.length;
     let previous = 0;
@@ -234,7 +328,15 @@ export class TextHasher {
           const row = table.get(word);
           if (row !== 0) glove.push(row);
         }
-        this.emitCharGrams(Math.min(wordLength, maxWord), chars, mask);
+        if (distinct) {
+          // The hash of the truncated codes, so that words equal in their first maxWord codes share an entry.
+          let key = h;
+          if (wordLength > maxWord) {
+            key = FNV_OFFSET_INT;
+            for (let k = 1; k <= maxWord; k++) key = Math.imul(key ^ (buffer[k] as number), FNV_PRIME);
+          }
+          distinct.add(buffer, Math.min(wordLength, maxWord), key);
+        } else this.emitCharGrams(Math.min(wordLength, maxWord), chars, mask);
         previous = word;
         havePrevious = true;
         tokens++;
@@ -256,6 +358,32 @@ export class TextHasher {
     }
     ngrams.length = wordCount;
     return tokens;
+  }
+
+  /**
+   * Character n-grams of every distinct word, once each, to `chars`, with the word's count per n-gram in
+   * `multiplicity`; returns the n-gram count with repeats (the character bag's size).
+   */
+  emitDistinct(distinct: WordBag, chars: IdBuffer, multiplicity: IdBuffer): number {
+    const mask = this.bucketMask;
+    const buffer = this.wordBuffer;
+    const per = this.maxN - this.minN + 1;
+    let total = 0;
+    for (let index = 0; index < distinct.size; index++) {
+      const length = distinct.lengths[index] as number;
+      const start = distinct.starts[index] as number;
+      const count = distinct.counts[index] as number;
+      for (let k = 0; k < length; k++) buffer[1 + k] = distinct.codes[start + k] as number;
+      chars.ensure(per * (length + 2));
+      const from = chars.length;
+      this.emitCharGrams(length, chars, mask);
+      const emitted = chars.length - from;
+      multiplicity.ensure(emitted);
+      multiplicity.data.fill(count, multiplicity.length, multiplicity.length + emitted);
+      multiplicity.length += emitted;
+      total += emitted * count;
+    }
+    return total;
   }
 
   /** Character n-grams of `<word>`; the word's lowercased codes are already in `wordBuffer[1..length]`. */

@@ -1,7 +1,9 @@
 // Feature extraction and tokenisation, table-driven with asserted values.
 
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { InputBuilder } from "../../src/classify/bag";
+import { readCorpus } from "../../src/classify/corpus";
 import { capText, RequestEncoder } from "../../src/classify/encode";
 import { estimateTokens } from "../../src/classify/features";
 import { countText, emptyCounts, type TextCounts } from "../../src/classify/text-counts";
@@ -197,10 +199,10 @@ describe("InputBuilder", () => {
     ],
   ])("%p + %p, GloVe %p / %p", (first, second, conversation, last, struct, ids, weights, maxIds) => {
     const built = new InputBuilder({ buckets: 16, gloveRows: 4, structSize: 2 }).build(
-      first,
-      second,
-      conversation,
-      last,
+      Int32Array.from(first),
+      Int32Array.from(second),
+      Int32Array.from(conversation),
+      Int32Array.from(last),
       Float32Array.from(struct),
     );
     expect([...built.ids]).toEqual(ids);
@@ -221,4 +223,51 @@ describe("numbers and sentences", () => {
     countText(text, counts);
     expect([counts.numbers, counts.sentences]).toEqual([numbers, sentences]);
   });
+});
+
+describe("the request path's inputs equal the build's", () => {
+  const rows = readCorpus(join(import.meta.dir, "../fixtures/classify/labelled.jsonl"));
+  const hasher = new TextHasher(
+    { buckets: 1 << 12, minN: 3, maxN: 5, maxWordChars: 8 },
+    new WordTable(["the", "a", "of", "is", "what", "write", "function", "prove", "and"]),
+  );
+  const encoder = new RequestEncoder(hasher, { lastUserChars: 600, contextChars: 300, headShare: 0.75 });
+  const extra: ClassifyInput[] = [
+    request([
+      message("user", "internationalisation internationalization Internationalisation x ".repeat(20)),
+    ]),
+    request([
+      message("system", "Be brief. Ünïcödé wörds — and “quotes”."),
+      message("user", "what is the the the answer?"),
+      message("assistant", "42"),
+      message("user", "prove it, and write a function\n```ts\nconst a = [1, 2];\n```"),
+    ]),
+    request([message("user", "")]),
+  ];
+  const sum = (ids: Int32Array, weights: Float32Array) => {
+    const out = new Map<number, number>();
+    ids.forEach((id, k) => {
+      out.set(id, (out.get(id) ?? 0) + (weights[k] ?? 0));
+    });
+    return out;
+  };
+  const parts = (maxIds: Int32Array, width: number) => [
+    new Set(maxIds.subarray(0, width)),
+    new Set(maxIds.subarray(width)),
+  ];
+  test.each([...rows.map((row) => row.input), ...extra].map((input, index) => [index, input] as const))(
+    "request %i",
+    (_index, input) => {
+      const full = encoder.encode(input);
+      const fast = encoder.encodeRequest(input);
+      expect(fast.signals).toEqual(full.signals);
+      const expected = sum(full.inputs.ids, full.inputs.weights);
+      const actual = sum(fast.inputs.ids, fast.inputs.weights);
+      expect([...actual.keys()].sort((a, b) => a - b)).toEqual([...expected.keys()].sort((a, b) => a - b));
+      for (const [id, weight] of expected) expect(actual.get(id)).toBeCloseTo(weight, 6);
+      expect(parts(fast.inputs.maxIds, fast.inputs.maxWidth)).toEqual(
+        parts(full.inputs.maxIds, full.inputs.maxWidth),
+      );
+    },
+  );
 });
