@@ -70,6 +70,7 @@ export function traitsOf(request: ChatRequest): RequestTraits {
     if (typeof content === "string") chars += content.length;
     else if (Array.isArray(content)) {
       for (const part of content) {
+        if (part === null || typeof part !== "object") continue;
         if (part.type === "text" && typeof part.text === "string") chars += part.text.length;
         else if (part.type === "image_url") images = true;
       }

@@ -10,7 +10,25 @@ const Role = T.Union(
   { errorMessage: "must be one of system, developer, user, assistant, tool, function" },
 );
 
-const Message = T.Object({ role: Role }, { additionalProperties: true });
+const ContentPart = T.Object({ type: T.String({ minLength: 1 }) }, { additionalProperties: true });
+
+const ToolCall = T.Object(
+  {
+    id: T.String(),
+    type: T.Literal("function"),
+    function: T.Object({ name: T.String(), arguments: T.String() }, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+
+const Message = T.Object(
+  {
+    role: Role,
+    content: T.Optional(T.Union([T.String(), T.Null(), T.Array(ContentPart)])),
+    tool_calls: T.Optional(T.Union([T.Array(ToolCall), T.Null()])),
+  },
+  { additionalProperties: true },
+);
 
 const FunctionTool = T.Object(
   {
