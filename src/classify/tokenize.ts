@@ -71,6 +71,15 @@ export function isSpaceCode(code: number): boolean {
   );
 }
 
+/** ASCII classes for the hot loop: 1 = word character, 2 = space, 0 = symbol (same as the two predicates). */
+const ASCII_CLASS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) ASCII_CLASS[code] = isWordCode(code) ? 1 : isSpaceCode(code) ? 2 : 0;
+
+function charClass(code: number): number {
+  if (code < 128) return ASCII_CLASS[code] as number;
+  return isWordCode(code) ? 1 : code === 0xa0 ? 2 : 0;
+}
+
 /** A word-level token as the tokenizer sees it; used by tests and the GloVe vocabulary builder. */
 export function words(text: string): string[] {
   const out: string[] = [];
@@ -92,7 +101,8 @@ export function words(text: string): string[] {
 
 /** Open-addressing map from word hash to GloVe row (row 0 is the zero padding row). */
 export class WordTable {
-  private readonly keys: Uint32Array;
+  /** Word hashes as int32 (the bits of the uint32 hash), so lookups stay in int arithmetic. */
+  private readonly keys: Int32Array;
   private readonly values: Int32Array;
   private readonly mask: number;
   readonly size: number;
@@ -101,7 +111,7 @@ export class WordTable {
     this.size = vocabulary.length;
     let size = 1;
     while (size < vocabulary.length * 2) size <<= 1;
-    this.keys = new Uint32Array(size);
+    this.keys = new Int32Array(size);
     this.values = new Int32Array(size);
     this.mask = size - 1;
     vocabulary.forEach((word, index) => {
@@ -109,8 +119,9 @@ export class WordTable {
     });
   }
 
-  private insert(key: number, value: number): void {
-    let slot = mix32(key) & this.mask;
+  private insert(hash: number, value: number): void {
+    const key = hash | 0;
+    let slot = bucket(key, this.mask);
     while (this.values[slot] !== 0) {
       if (this.keys[slot] === key) return; // first (most frequent) word wins on a collision
       slot = (slot + 1) & this.mask;
@@ -119,9 +130,10 @@ export class WordTable {
     this.values[slot] = value;
   }
 
-  /** GloVe row for a word hash, or 0 when unknown. */
-  get(key: number): number {
-    let slot = mix32(key) & this.mask;
+  /** GloVe row for a word hash (uint32 or its int32 bits), or 0 when unknown. */
+  get(hash: number): number {
+    const key = hash | 0;
+    let slot = bucket(key, this.mask);
     for (;;) {
       const value = this.values[slot] ?? 0;
       if (value === 0) return 0;
@@ -305,10 +317,12 @@ export class TextHasher {
     let havePrevious = false;
     let tokens = 0;
     let wordLength = -1;
-    let h = FNV_OFFSET;
-    for (let i = 0; i <= text.length; i++) {
-      const code = i < text.length ? text.charCodeAt(i) : 32;
-      if (isWordCode(code)) {
+    let h = FNV_OFFSET_INT; // int32 throughout: a uint32 start value would make the JIT keep h as a double
+    const length = text.length;
+    for (let i = 0; i <= length; i++) {
+      const code = i < length ? text.charCodeAt(i) : 32;
+      const kind = charClass(code);
+      if (kind === 1) {
         const lower = code >= 65 && code <= 90 ? code + 32 : code;
         if (wordLength < 0) {
           wordLength = 0;
@@ -320,7 +334,7 @@ export class TextHasher {
         continue;
       }
       if (wordLength >= 0) {
-        const word = h >>> 0; // uint32, the WordTable key
+        const word = h; // int32 bits of the word's FNV hash, the WordTable key
         wordData[wordCount++] = bucket(word ^ SALT_UNIGRAM, mask);
         if (havePrevious)
           wordData[wordCount++] = bucket(Math.imul(previous, GOLDEN) ^ word ^ SALT_BIGRAM, mask);
@@ -342,8 +356,8 @@ export class TextHasher {
         tokens++;
         wordLength = -1;
       }
-      if (!isSpaceCode(code)) {
-        const symbol = Math.imul(FNV_OFFSET_INT ^ code, FNV_PRIME) >>> 0;
+      if (kind !== 2) {
+        const symbol = Math.imul(FNV_OFFSET_INT ^ code, FNV_PRIME);
         wordData[wordCount++] = bucket(symbol ^ SALT_UNIGRAM, mask);
         if (havePrevious)
           wordData[wordCount++] = bucket(Math.imul(previous, GOLDEN) ^ symbol ^ SALT_BIGRAM, mask);
