@@ -72,8 +72,22 @@ export class RequestLog implements RequestLogStore {
       // Not unref'd: a flush awaiting the thread's answer must keep the process alive (close() terminates it).
       this.worker.onmessage = (event: MessageEvent<{ type: string; id: number; error?: string }>) =>
         this.acknowledged(event.data);
+      // If the thread dies, nothing it held is lost: its batches go back to the queue and writing goes inline.
+      this.worker.onerror = (event) => this.writerFailed(event);
       this.worker.postMessage({ type: "open", path, sql: INSERT_SQL });
     }
+  }
+
+  private writerFailed(event: ErrorEvent): void {
+    this.options.onError?.(new Error(`request log writer thread failed: ${event.message}`));
+    this.worker?.terminate();
+    this.worker = undefined;
+    for (const batch of this.inFlight.values()) this.queue.unshift(...batch);
+    this.inFlight.clear();
+    this.flushInline();
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
   }
 
   private acknowledged(message: { type: string; id: number; error?: string }): void {
