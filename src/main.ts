@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     await server.close();
     process.exit(0);
   };
+  // A bug in a background task (an alert, a log flush) must not take down the requests in flight.
+  process.on("unhandledRejection", (error) => console.error("spendex: unhandled rejection:", error));
+  process.on("uncaughtException", (error) => console.error("spendex: uncaught exception:", error));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }
