@@ -51,3 +51,18 @@ describe("config file", () => {
     expect(() => resolveSettings({ models: [{ id: "openai/gpt-7" }] }, {})).toThrow("not a shipped model");
   });
 });
+
+describe("README", () => {
+  test("the configuration example in the README is a valid config file", async () => {
+    const readme = await Bun.file(new URL("../../README.md", import.meta.url)).text();
+    const start = readme.indexOf("`spendex.config.json` (every key optional");
+    const block = readme.slice(
+      readme.indexOf("```json", start) + 7,
+      readme.indexOf("```", readme.indexOf("```json", start) + 7),
+    );
+    const file = parseConfigFile(block, "README.md");
+    expect(file.providers?.[0]?.name).toBe("groq");
+    expect(() => resolveSettings(file, { GROQ_API_KEY: "g" })).not.toThrow();
+    expect(resolveSettings(file, { GROQ_API_KEY: "g" }).connections.map((c) => c.name)).toEqual(["groq"]);
+  });
+});
