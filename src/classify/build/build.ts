@@ -21,6 +21,22 @@ import type { ModelParams, ModelShape } from "./model";
 import { encodeModel } from "./onnx";
 import { DEFAULT_TRAIN, type EpochReport, predictAll, scoreLogits, type TrainOptions, train } from "./train";
 
+/** The model file must stay under 16 MB (issue 5). */
+export const MAX_MODEL_BYTES = 16_000_000;
+
+/** Approximate ONNX file size: the projected float table, the int8 GloVe table and the small head tensors. */
+export function projectedBytes(
+  buckets: number,
+  gloveRows: number,
+  gloveDim: number,
+  structSize: number,
+  hidden: number,
+): number {
+  const first = hidden > 0 ? hidden : 3;
+  const rows = 2 * buckets + 2 * gloveRows + structSize + 1;
+  return rows * first * 4 + gloveRows * gloveDim + 2 * gloveDim * first * 4 + 4 * (first + 1) * 3;
+}
+
 export interface BuildOptions {
   train: readonly LabelledRequest[];
   dev: readonly LabelledRequest[];
@@ -116,8 +132,19 @@ export function buildModel(options: BuildOptions): BuildResult {
     log(`  ensemble of ${members}: dev accuracy ${dev.accuracy.toFixed(4)}, dev loss ${dev.loss.toFixed(4)}`);
     candidates.push({ hidden, devAccuracy: dev.accuracy, devLoss: dev.loss, members: memberReports, params });
   }
-  const chosen = [...candidates].sort((a, b) => b.devAccuracy - a.devAccuracy || a.devLoss - b.devLoss)[0];
-  if (!chosen) throw new Error("no head candidates");
+  // The graph projects every table row onto the head's first layer (3 logits, or `hidden` units), so a wide MLP
+  // head multiplies the file size: candidates whose file would pass the budget are not eligible.
+  const fits = (hidden: number) =>
+    projectedBytes(tokenizer.buckets, glove.words.length + 1, glove.dim, STRUCT_SIZE, hidden) <=
+    MAX_MODEL_BYTES;
+  for (const candidate of candidates) {
+    if (!fits(candidate.hidden))
+      log(`  hidden=${candidate.hidden} would exceed ${MAX_MODEL_BYTES} bytes: not eligible`);
+  }
+  const chosen = candidates
+    .filter((candidate) => fits(candidate.hidden))
+    .sort((a, b) => b.devAccuracy - a.devAccuracy || a.devLoss - b.devLoss)[0];
+  if (!chosen) throw new Error("no head candidate fits the model size budget");
   log(`chose hidden=${chosen.hidden} (ensemble dev accuracy ${chosen.devAccuracy.toFixed(4)})`);
 
   // Calibrate on the quantised model, exactly as the ONNX graph will compute it.
