@@ -23,7 +23,7 @@ const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
 const GLOVE_WORDS = 40000;
 
 const USAGE = `usage:
-  spendex model build [--data DIR] [--out DIR] [--seed N] [--cache DIR]
+  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--cache DIR]
   spendex model eval --data FILE [--json] [--model PATH]
   spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;
 
@@ -102,6 +102,7 @@ async function build(args: string[]): Promise<number> {
       data: { type: "string", default: DEFAULT_DATA },
       out: { type: "string", default: DEFAULT_OUT },
       seed: { type: "string", default: "5" },
+      ensemble: { type: "string" },
       cache: { type: "string", default: join(REPO_ROOT, ".cache") },
     },
   });
@@ -117,7 +118,11 @@ async function build(args: string[]): Promise<number> {
   const { loadGlove } = await import("../classify/build/glove");
   const { buildModel } = await import("../classify/build/build");
   const glove = loadGlove(values.cache, GLOVE_WORDS, log);
-  const result = buildModel({ train, dev, glove, training: { seed }, log });
+  const ensemble = values.ensemble === undefined ? undefined : Number.parseInt(values.ensemble, 10);
+  if (ensemble !== undefined && !(Number.isInteger(ensemble) && ensemble >= 1)) {
+    throw new Error(`--ensemble must be a positive integer, got ${values.ensemble}`);
+  }
+  const result = buildModel({ train, dev, glove, ensemble, training: { seed }, log });
 
   mkdirSync(outDir, { recursive: true });
   const modelPath = join(outDir, "tier-classifier.onnx");
