@@ -28,8 +28,6 @@ export interface Settings {
   budgets: BudgetConfig[];
   webhookUrl: string | undefined;
   log: { batchSize: number; flushIntervalMs: number };
-  /** The 32-byte key that encrypts provider keys stored in the database (from SPENDEX_SECRET). */
-  secret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -137,7 +135,6 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
     budgets: file.budgets ?? [],
     webhookUrl: file.alerts?.webhookUrl,
     log: { batchSize: file.log?.batchSize ?? 256, flushIntervalMs: file.log?.flushIntervalMs ?? 50 },
-    secret: env.SPENDEX_SECRET || undefined,
   };
 }
 
