@@ -26,7 +26,11 @@ export interface Alert {
 }
 
 export interface Ledger {
+  period: BudgetPeriod;
   periodStart: number;
+  /** When the period ends (epoch ms) and the same as ISO text, computed once per period. */
+  periodEnd: number;
+  resetsAt: string;
   spent: number;
   reserved: number;
   /** Alert bits this instance has already handled this period (the store dedupes across instances). */

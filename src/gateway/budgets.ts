@@ -12,6 +12,7 @@ import {
   chain,
   type MaybePromise,
   type SharedBudgetCounter,
+  type SharedBudgetKey,
 } from "../store";
 import {
   type Alert,
@@ -66,68 +67,87 @@ export class BudgetGuard {
     } = {},
   ) {}
 
-  /** The budgets that apply to a request, with spend and what remains. */
-  async applicable(subjects: Partial<Record<BudgetScope, string | null | undefined>>): Promise<BudgetView[]> {
+  /**
+   * The budgets that apply to a request, with spend and what remains. Synchronous when the definitions and this
+   * period's ledgers are in memory and no shared counter is configured (the common case): no promise per request.
+   */
+  applicable(subjects: Partial<Record<BudgetScope, string | null | undefined>>): MaybePromise<BudgetView[]> {
     const now = this.now();
-    const rows = (await this.budgets(now)).filter((row) => subjects[row.scope] === row.name);
-    if (rows.length === 0) return [];
-    const ledgers = await Promise.all(rows.map((row) => this.ledger(row, now)));
-    let shared: Array<{ spentUsd: number; reservedUsd: number } | undefined> = [];
-    if (this.options.shared) {
-      // The figures are informational (the policy sees them): a counter that cannot be read falls back to ours,
-      // and reserve() answers 503. The connection reports its own errors, so none are logged per request here.
-      shared = await this.options.shared
-        .read(rows.map((row, i) => sharedKey(row, ledgers[i] as Ledger, now)))
-        .catch(() => []);
-    }
-    return rows.map((row, i) => {
-      const ledger = ledgers[i] as Ledger;
-      const counter = shared[i];
-      const spent = counter?.spentUsd ?? ledger.spent;
-      const reserved = counter?.reservedUsd ?? ledger.reserved;
-      return {
-        scope: row.scope,
-        name: row.name,
-        limit_usd: row.limitUsd,
-        spent_usd: round(spent),
-        reserved_usd: round(reserved),
-        remaining_usd: round(Math.max(0, row.limitUsd - spent - reserved)),
-        period: row.period,
-        resets_at: new Date(periodEnd(row.period, now)).toISOString(),
-      };
+    return chain(this.budgets(now), (all) => {
+      const matched: BudgetRow[] = [];
+      for (const row of all) if (subjects[row.scope] === row.name) matched.push(row);
+      if (matched.length === 0) return [];
+      return chain(this.ledgersOf(matched, now), (ledgers) => {
+        if (!this.options.shared) return matched.map((row, i) => view(row, ledgers[i] as Ledger));
+        // The figures are informational (the policy sees them): a counter that cannot be read falls back to
+        // ours, and reserve() answers 503. The connection reports its own errors, so none are logged here.
+        return this.options.shared
+          .read(matched.map((row, i) => sharedKey(row, ledgers[i] as Ledger, now)))
+          .catch(() => [])
+          .then((counters) => matched.map((row, i) => view(row, ledgers[i] as Ledger, counters[i])));
+      });
     });
+  }
+
+  /** This period's ledgers of several budgets; synchronous when all are in memory. */
+  private ledgersOf(rows: readonly BudgetRow[], now: number): MaybePromise<Ledger[]> {
+    const out: Ledger[] = [];
+    let pending = false;
+    const values = rows.map((row) => {
+      const ledger = this.ledger(row, now);
+      if (ledger instanceof Promise) pending = true;
+      else out.push(ledger);
+      return ledger;
+    });
+    return pending ? Promise.all(values) : out;
   }
 
   /**
    * Reserves `usd` on every applicable budget or on none. Resolves to the release function, called once with the
    * real cost; rejects with 402 naming the first budget that cannot take it.
    */
-  async reserve(views: readonly BudgetView[], usd: number): Promise<(actualUsd: number) => void> {
+  reserve(views: readonly BudgetView[], usd: number): MaybePromise<(actualUsd: number) => void> {
     if (views.length === 0) return noop;
     const now = this.now();
     const rows = views
       .map((view) => this.row(view.scope, view.name))
       .filter((row): row is BudgetRow => !!row);
-    const held = (await Promise.all(rows.map((row) => this.ledger(row, now)))).map((ledger, i) => ({
-      row: rows[i] as BudgetRow,
-      ledger,
-    }));
-    const keys = held.map(({ row, ledger }) => sharedKey(row, ledger, now));
-    if (this.options.shared) {
-      const outcome = await this.options.shared.reserve(keys, usd).catch((error: unknown) => {
-        throw unavailable(error);
-      });
-      if (!outcome.ok) {
-        const refused = held[outcome.index] as (typeof held)[number];
-        const snapshot = { ...refused.ledger, spent: outcome.spentUsd, reserved: outcome.reservedUsd };
-        if ((refused.ledger.alerted & 4) === 0) {
-          refused.ledger.alerted |= 4;
-          this.track(() => this.alert(refused.row, snapshot, 4, now));
-        }
-        throw exceeded(refused.row, snapshot, now);
-      }
-    } else {
-      // No await from here to the reservation: the check and the reservation are one step on the event loop.
+    return chain(this.ledgersOf(rows, now), (ledgers) => {
+      const held = ledgers.map((ledger, i) => ({ row: rows[i] as BudgetRow, ledger }));
+      const shared = this.options.shared;
+      if (!shared) return this.hold(held, usd, undefined, now);
+      const keys = held.map(({ row, ledger }) => sharedKey(row, ledger, now));
+      return shared.reserve(keys, usd).then(
+        (outcome) => {
+          if (!outcome.ok) {
+            const refused = held[outcome.index] as (typeof held)[number];
+            const snapshot = { ...refused.ledger, spent: outcome.spentUsd, reserved: outcome.reservedUsd };
+            if ((refused.ledger.alerted & 4) === 0) {
+              refused.ledger.alerted |= 4;
+              this.track(() => this.alert(refused.row, snapshot, 4, now));
+            }
+            throw exceeded(refused.row, snapshot, now);
+          }
+          return this.hold(held, usd, keys, now);
+        },
+        (error: unknown) => {
+          throw unavailable(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Takes the reservation (after the shared counter accepted it, or after checking this instance's ledgers, with
+   * no await between the check and the reservation: one step on the event loop) and returns its release.
+   */
+  private hold(
+    held: Array<{ row: BudgetRow; ledger: Ledger }>,
+    usd: number,
+    keys: SharedBudgetKey[] | undefined,
+    now: number,
+  ): (actualUsd: number) => void {
+    if (keys === undefined) {
       for (const { row, ledger } of held) {
         if (ledger.spent + ledger.reserved + usd > row.limitUsd) {
           // Reservations keep spend under the limit, so "100%" means the first request the budget turned away.
@@ -152,7 +172,7 @@ export class BudgetGuard {
         this.markDirty(row, ledger);
       }
       const shared = this.options.shared;
-      if (shared) this.track(() => shared.settle(keys, usd, actualUsd));
+      if (shared && keys) this.track(() => shared.settle(keys, usd, actualUsd));
       if (actualUsd > 0)
         for (const { row, ledger } of held) this.track(() => this.settle(row, ledger, actualUsd));
     };
@@ -171,7 +191,7 @@ export class BudgetGuard {
    */
   private settle(row: BudgetRow, ledger: Ledger, usd: number): MaybePromise<void> {
     const now = this.now();
-    if (ledger.periodStart !== periodStart(row.period, now)) return;
+    if (now < ledger.periodStart || now >= ledger.periodEnd) return;
     ledger.spent += usd;
     const key = `${row.scope}\u0000${row.name}\u0000${ledger.periodStart}`;
     const pending = this.unwritten.get(key);
@@ -301,8 +321,11 @@ export class BudgetGuard {
   /** This period's ledger; its spend is read from the store once per period (one read shared by all waiters). */
   private ledger(row: BudgetRow, now: number): MaybePromise<Ledger> {
     const key = `${row.scope}\u0000${row.name}`;
-    const start = periodStart(row.period, now);
     const current = this.ledgers.get(key);
+    // Within the ledger's period no date arithmetic is needed.
+    if (current && current.period === row.period && now >= current.periodStart && now < current.periodEnd)
+      return current;
+    const start = periodStart(row.period, now);
     if (current && current.periodStart === start) return current;
     const loadKey = `${key}\u0000${start}`;
     const inFlight = this.loading.get(loadKey);
@@ -311,8 +334,12 @@ export class BudgetGuard {
       const latest = this.ledgers.get(key);
       if (latest && latest.periodStart === start) return latest;
       // A new period (or first use): spend comes from the store; reservations in flight carry over.
-      const ledger = {
+      const end = periodEnd(row.period, start);
+      const ledger: Ledger = {
+        period: row.period,
         periodStart: start,
+        periodEnd: end,
+        resetsAt: new Date(end).toISOString(),
         spent: spend.spentUsd,
         reserved: latest?.reserved ?? 0,
         alerted: 0,
@@ -331,4 +358,23 @@ export class BudgetGuard {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
+}
+
+function view(
+  row: BudgetRow,
+  ledger: Ledger,
+  counter?: { spentUsd: number; reservedUsd: number },
+): BudgetView {
+  const spent = counter?.spentUsd ?? ledger.spent;
+  const reserved = counter?.reservedUsd ?? ledger.reserved;
+  return {
+    scope: row.scope,
+    name: row.name,
+    limit_usd: row.limitUsd,
+    spent_usd: round(spent),
+    reserved_usd: round(reserved),
+    remaining_usd: round(Math.max(0, row.limitUsd - spent - reserved)),
+    period: row.period,
+    resets_at: ledger.resetsAt,
+  };
 }

@@ -89,9 +89,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     active += 1;
     const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
     try {
-      const key = await timed(context, "authenticate", () =>
+      const authenticated = timed(context, "authenticate", () =>
         authenticator.authenticate(request.headers.get("authorization")),
       );
+      const key = authenticated instanceof Promise ? await authenticated : authenticated;
       context.key = key;
       const parseStart = performance.now();
       const text = await readBody(request, settings.bodyLimitBytes);
@@ -107,11 +108,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
       const constraints = constraintsFor(key, request.headers, connected);
       if (deps.budgets) {
-        context.budgets = await deps.budgets.applicable({
-          key: key.name,
-          team: key.team,
-          agent: context.agent,
-        });
+        const views = deps.budgets.applicable({ key: key.name, team: key.team, agent: context.agent });
+        context.budgets = views instanceof Promise ? await views : views;
       }
       let chosen: CatalogModel[];
       if (chat.model === "auto") {
@@ -144,7 +142,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
           traits.estimatedPromptTokens,
           maxTokens,
         );
-        context.release = await deps.budgets.reserve(context.budgets, worst);
+        const release = deps.budgets.reserve(context.budgets, worst);
+        context.release = release instanceof Promise ? await release : release;
       }
 
       const options = (model: CatalogModel): CallOptions => ({
