@@ -39,6 +39,13 @@ export {
   type PolicyErrorEvent,
 } from "./engine";
 export { policyRevision } from "./loader";
-export { type DecisionTimings, measureDecisions } from "./measure";
-export { mergeInput, sampleBudget, sampleCandidates, sampleInput, sampleInputs } from "./samples";
+export { type DecisionTimings, evictCaches, measureDecisions } from "./measure";
+export {
+  mergeInput,
+  realisticInputs,
+  sampleBudget,
+  sampleCandidates,
+  sampleInput,
+  sampleInputs,
+} from "./samples";
 export { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox";

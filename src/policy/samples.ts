@@ -171,3 +171,90 @@ export function sampleInputs(): Array<{ name: string; input: PolicyInput }> {
     { name: "openai breaker open", input: with_({ candidates: unhealthy }) },
   ];
 }
+
+/**
+ * A stream of inputs shaped like the gateway's on a busy key: every value that changes per request does
+ * (`now`, the budget's spend, token counts, the classifier's confidence, scores and signals, with the full
+ * precision of real float32-derived numbers), while the candidate list stays as it is between health changes.
+ * Benchmarks use it so that a number reflects the request path, not one input repeated. Deterministic.
+ */
+export function realisticInputs(count: number): PolicyInput[] {
+  let seed = 0x2f6b1d;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const candidates = sampleCandidates();
+  const start = Date.parse("2026-11-26T14:00:00.000Z");
+  let spent = 12.345678;
+  const inputs: PolicyInput[] = [];
+  for (let index = 0; index < count; index++) {
+    const simple = random() * 4;
+    const medium = random() * 2;
+    const complex = random();
+    const total = simple + medium + complex;
+    const scores = { simple: simple / total, medium: medium / total, complex: complex / total };
+    const tier: Tier =
+      simple >= medium && simple >= complex ? "simple" : medium >= complex ? "medium" : "complex";
+    const tokens = 20 + Math.floor(random() * 3000);
+    spent += random() * 0.01;
+    inputs.push({
+      request: {
+        model: "auto",
+        message_count: 1 + Math.floor(random() * 6),
+        estimated_prompt_tokens: tokens,
+        max_tokens: random() < 0.5 ? null : 256 + Math.floor(random() * 2000),
+        stream: random() < 0.5,
+        tools: random() < 0.2,
+        tool_choice: null,
+        images: false,
+        json_mode: null,
+        metadata: {},
+        user: random() < 0.5 ? null : "user-42",
+        headers: {},
+      },
+      classification: {
+        tier,
+        confidence: scores[tier],
+        scores,
+        signals: {
+          estimated_tokens: tokens,
+          turns: 1 + Math.floor(random() * 6),
+          user_turns: 1,
+          system_chars: Math.floor(random() * 400),
+          last_user_chars: Math.floor(random() * 4000),
+          code_fences: Math.floor(random() * 3),
+          code_token_ratio: Math.round(random() * 10000) / 10000,
+          math_density: Math.round(random() * 10000) / 10000,
+          digit_ratio: Math.round(random() * 10000) / 10000,
+          questions: Math.floor(random() * 3),
+          list_items: 0,
+          tools: false,
+          images: false,
+          json_mode: false,
+          newlines: Math.floor(random() * 40),
+          upper_ratio: Math.round(random() * 10000) / 10000,
+          latex_commands: 0,
+          numbers: Math.floor(random() * 10),
+          sentences: 1 + Math.floor(random() * 20),
+          last_user_tokens: Math.floor(tokens * 0.8),
+          sampled: false,
+        },
+      },
+      key: { id: "efxxAF2A", name: "dev-key", team: "core", env: "live" },
+      agent: null,
+      budgets: [
+        sampleBudget({
+          limit_usd: 1000,
+          spent_usd: spent,
+          remaining_usd: 1000 - spent,
+          period: "day",
+          resets_at: "2026-11-27T00:00:00.000Z",
+        }),
+      ],
+      candidates,
+      now: new Date(start + index * 7 + Math.floor(random() * 5)).toISOString(),
+    });
+  }
+  return inputs;
+}
