@@ -6,6 +6,7 @@ import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten";
 /** The parts of quickjs-emscripten 0.32's FFI this path uses (all take and return plain numbers). */
 interface Ffi {
   QTS_NewString(ctx: number, charPointer: number): number;
+  QTS_NewArrayBuffer(ctx: number, buffer: number, length: number): number;
   QTS_GetString(ctx: number, value: number): number;
   QTS_FreeCString(ctx: number, charPointer: number): void;
   QTS_FreeValuePointer(ctx: number, value: number): void;
@@ -33,7 +34,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * Calls `fn(a, b, c)` with three strings and reads back the string it returns. The wrapper's own path
+ * Calls `fn(a, b, c, d)` with three strings and an ArrayBuffer of float64s, and reads back the string it returns. The wrapper's own path
  * (`newString`, `callFunction`, `getString`) cost ~8 µs per decision here: emscripten encodes UTF-8 in a
  * JavaScript loop and every value becomes a tracked handle object. This writes the strings with
  * `TextEncoder.encodeInto` into one reusable buffer in the module's memory and frees every value it creates
@@ -46,7 +47,7 @@ export class FastCall {
   private readonly internals: ContextInternals;
   private readonly fn: number;
   private readonly thisValue: number;
-  /** One malloc'd block: argv (3 pointers) then the strings; grown when an input needs more. */
+  /** One malloc'd block: argv (4 pointers), the float64s, then the strings; grown when an input needs more. */
   private block = 0;
   private blockBytes = 0;
 
@@ -55,6 +56,7 @@ export class FastCall {
     const { ffi, module } = internals;
     for (const name of [
       "QTS_NewString",
+      "QTS_NewArrayBuffer",
       "QTS_GetString",
       "QTS_FreeCString",
       "QTS_FreeValuePointer",
@@ -74,15 +76,18 @@ export class FastCall {
     this.thisValue = context.undefined.value as unknown as number;
   }
 
-  call(a: string, b: string, c: string): FastResult {
+  call(a: string, b: string, c: string, numbers: Float64Array): FastResult {
     const { ffi, module, ctx } = this;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; plus a NUL each and 16 bytes of argv.
-    const need = 16 + 3 * (a.length + b.length + c.length) + 3;
+    // 16 bytes of argv, the numbers, then the strings: UTF-8 needs at most 3 bytes per UTF-16 unit, plus a NUL each.
+    const numberBytes = numbers.length * 8;
+    const need = 16 + numberBytes + 3 * (a.length + b.length + c.length) + 3;
     if (need > this.blockBytes) this.grow(need);
     const block = this.block;
     let heap = module.HEAPU8;
+    // malloc'd blocks are 8-aligned, so the numbers can be written as float64s in place; QuickJS copies them.
+    new Float64Array(heap.buffer, block + 16, numbers.length).set(numbers);
     // One encodeInto for the three: JSON.stringify escapes NUL, so the NULs written here are the only ones.
-    const pa = block + 16;
+    const pa = block + 16 + numberBytes;
     const written = encoder.encodeInto(
       `${a}\0${b}\0${c}\0`,
       heap.subarray(pa, block + this.blockBytes),
@@ -94,15 +99,18 @@ export class FastCall {
     const va = ffi.QTS_NewString(ctx, pa);
     const vb = ffi.QTS_NewString(ctx, pb);
     const vc = ffi.QTS_NewString(ctx, pc);
-    heap = module.HEAPU8; // a string allocation may have grown (and so replaced) the memory buffer
-    const argv = new Uint32Array(heap.buffer, block, 3);
+    const vd = ffi.QTS_NewArrayBuffer(ctx, block + 16, numberBytes);
+    heap = module.HEAPU8; // an allocation may have grown (and so replaced) the memory buffer
+    const argv = new Uint32Array(heap.buffer, block, 4);
     argv[0] = va;
     argv[1] = vb;
     argv[2] = vc;
-    const result = ffi.QTS_Call(ctx, this.fn, this.thisValue, 3, block);
+    argv[3] = vd;
+    const result = ffi.QTS_Call(ctx, this.fn, this.thisValue, 4, block);
     ffi.QTS_FreeValuePointer(ctx, va);
     ffi.QTS_FreeValuePointer(ctx, vb);
     ffi.QTS_FreeValuePointer(ctx, vc);
+    ffi.QTS_FreeValuePointer(ctx, vd);
     const error = ffi.QTS_ResolveException(ctx, result);
     if (error !== 0) {
       ffi.QTS_FreeValuePointer(ctx, result);

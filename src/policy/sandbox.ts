@@ -208,7 +208,7 @@ export class SandboxPolicy {
     }
     let result: FastResult;
     try {
-      result = this.fast.call(input.rest, list, input.signals);
+      result = this.fast.call(input.strings, list, input.signals, input.numbers);
     } catch (error) {
       // Only the module's own allocator can fail here (it is near its cap): recompile into a fresh module.
       clock.disarm();
