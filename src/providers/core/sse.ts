@@ -55,7 +55,7 @@ class SsePump {
 
   start(controller: ReadableStreamDefaultController<ChatCompletionChunk>): void {
     this.controller = controller;
-    this.call.watchIdle();
+    this.call.touch();
   }
 
   enqueue(chunk: ChatCompletionChunk): void {
@@ -87,7 +87,7 @@ class SsePump {
         if (!this.done && !this.tryEnd()) return;
         break;
       }
-      this.call.idleTimer?.refresh();
+      this.call.touch();
       try {
         this.parser.feed(this.decoder.decode(result.value as Uint8Array, { stream: true }));
       } catch (error) {

@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { ProviderError } from "../../../src/errors";
 import { createAdapter } from "../../../src/providers";
+import { watchedCalls } from "../../../src/providers/core/upstream";
 import { callOptions, drain } from "../helpers";
 
 const encoder = new TextEncoder();
@@ -149,5 +150,28 @@ describe("openai-compatible transport", () => {
     });
     const error = await dead.complete(callOptions({ messages })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "upstream_unreachable", retryable: true, upstreamStatus: 0 });
+  });
+
+  test("every finished, failed or aborted call stops being watched by the deadline sweeper", async () => {
+    await adapter.complete(callOptions({ messages }, { passHeaders: withMode("json") }));
+    await adapter
+      .complete(
+        callOptions({ messages }, { passHeaders: withMode("slow-headers"), timeouts: { firstByteMs: 30 } }),
+      )
+      .catch(() => undefined);
+    const result = await adapter.stream(
+      callOptions({ messages, stream: true }, { passHeaders: withMode("cut") }),
+    );
+    await drain(result.chunks).catch(() => undefined);
+    const client = new AbortController();
+    const endless = await adapter.stream(
+      callOptions({ messages, stream: true }, { passHeaders: withMode("endless"), signal: client.signal }),
+    );
+    const reader = endless.chunks.getReader();
+    await reader.read();
+    expect(watchedCalls()).toBe(1);
+    client.abort(new Error("gone"));
+    await reader.read().catch(() => undefined);
+    expect(watchedCalls()).toBe(0);
   });
 });
