@@ -87,7 +87,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   async function chatCompletions(request: Request): Promise<Response> {
     active += 1;
-    const context = newContext(`req_${crypto.randomUUID().replaceAll("-", "")}`);
+    // Time-ordered ids (UUIDv7): the log's primary key then grows at its end. Random ids made every insert land at
+    // a random page of the index: 27–31 µs a row against 5–7 µs at 100k rows (`bun run bench:log`), and worse as the
+    // log grows.
+    const context = newContext(`req_${Bun.randomUUIDv7().replaceAll("-", "")}`);
     try {
       const authenticated = timed(context, "authenticate", () =>
         authenticator.authenticate(request.headers.get("authorization")),
