@@ -12,9 +12,9 @@ import { FIXED_NUMBERS, FIXED_STRINGS } from "./transport";
  * - what the prelude itself keeps between decisions (parsed candidate lists, the last key, the empty
  *   record and list) is deep-frozen and holds only primitives, so sharing it shares nothing changeable;
  * - `Date` reads the decision's `now`, `Math.random` throws: a decision is a pure function of its input;
- * - three strings and an ArrayBuffer cross in (the per-request strings as a JSON array, a candidate-list
- *   slot, the signals, the per-request numbers as float64s) and one JSON string crosses out, which is far
- *   cheaper than building handles.
+ * - two strings and an ArrayBuffer cross in (the per-request strings as a JSON array, a candidate-list
+ *   slot, the per-request numbers as float64s) and one JSON string crosses out, which is far cheaper than
+ *   building handles; the classifier's signals cross (as JSON, through a host function) only if read.
  */
 export const PRELUDE_SOURCE = `(() => {
   "use strict";
@@ -104,7 +104,7 @@ export const PRELUDE_SOURCE = `(() => {
   const Float64 = Float64Array;
   let key = freeze({ id: "", name: "", team: null, env: null });
 
-  function build(s, n, candidates, signalsJson) {
+  function build(s, n, candidates, readSignals) {
     let signals;
     let budgets = EMPTY_LIST;
     const count = (s.length - ${FIXED_STRINGS}) >> 2;
@@ -149,9 +149,9 @@ export const PRELUDE_SOURCE = `(() => {
         tier: s[6],
         confidence: n[4],
         scores: freeze({ simple: n[5], medium: n[6], complex: n[7] }),
-        // Parsed on first read: most policies never look at the classifier's signals.
+        // Fetched from the host on first read: most policies never look at the classifier's signals.
         get signals() {
-          return (signals ??= freeze(parse(signalsJson)));
+          return (signals ??= freeze(parse(readSignals())));
         },
       }),
       key,
@@ -162,12 +162,12 @@ export const PRELUDE_SOURCE = `(() => {
     });
   }
 
-  function bind(factory) {
+  function bind(factory, readSignals) {
     if (typeof factory() !== "function") throw new TypeError("the policy must define function route(input)");
-    return function call(json, list, signalsJson, numbers) {
+    return function call(json, list, numbers) {
       const slot = list.charCodeAt(0) - 48;
       if (list.length > 1) lists[slot] = freezeInput(parse(list.slice(1)));
-      const input = build(parse(json), new Float64(numbers), lists[slot], signalsJson);
+      const input = build(parse(json), new Float64(numbers), lists[slot], readSignals);
       nowText = input.now;
       nowMs = Number.NaN;
       const route = factory();

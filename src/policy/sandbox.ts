@@ -124,6 +124,7 @@ export class SandboxHost {
     runtime.setInterruptHandler(() => clock.expired());
     const context = runtime.newContext();
     const held: QuickJSHandle[] = [];
+    const current: CurrentInput = { signals: undefined };
     try {
       clock.arm(COMPILE_DEADLINE_MS);
       const prelude = context.evalCode(PRELUDE_SOURCE, "spendex-prelude.js").unwrap();
@@ -146,7 +147,12 @@ export class SandboxHost {
         factory.dispose();
         throw new PolicyCompileError(formatError(info, file));
       }
-      const bound = context.callFunction(bind, context.undefined, factory.value);
+      // The classifier's signals cross only when a policy reads them: the prelude's getter calls this.
+      const readSignals = context.newFunction("signals", () =>
+        context.newString(JSON.stringify(current.signals ?? {})),
+      );
+      const bound = context.callFunction(bind, context.undefined, factory.value, readSignals);
+      readSignals.dispose();
       factory.dispose();
       if (bound.error) {
         const info = describeWith(context, clock, describe, bound.error);
@@ -156,7 +162,16 @@ export class SandboxHost {
       held.push(bound.value);
       clock.disarm();
       bind.dispose();
-      return new SandboxPolicy({ file, runtime, context, clock, describe, call: bound.value, host: this });
+      return new SandboxPolicy({
+        file,
+        runtime,
+        context,
+        clock,
+        describe,
+        call: bound.value,
+        host: this,
+        current,
+      });
     } catch (error) {
       for (const handle of held) if (handle.alive) handle.dispose();
       context.dispose();
@@ -165,6 +180,11 @@ export class SandboxHost {
     }
   }
 }
+/** What the host callbacks of a runtime read during a call; empty between calls. */
+interface CurrentInput {
+  signals: EncodedInput["signals"] | undefined;
+}
+
 interface PolicyParts {
   file: string;
   runtime: QuickJSRuntime;
@@ -173,9 +193,13 @@ interface PolicyParts {
   describe: QuickJSHandle;
   call: QuickJSHandle;
   host: SandboxHost;
+  current: CurrentInput;
 }
 
-/** One compiled revision. Holds exactly two long-lived handles (call, describe); everything else is per call. */
+/**
+ * One compiled revision. Holds exactly two long-lived handles (call, describe) and one host function bound
+ * inside the VM (the signals reader); everything else is per call.
+ */
 export class SandboxPolicy {
   readonly generation: number;
   /** Set when the runtime may hold state from a call (pending jobs, memory error): the owner recompiles. */
@@ -208,12 +232,15 @@ export class SandboxPolicy {
     }
     let result: FastResult;
     try {
-      result = this.fast.call(input.strings, list, input.signals, input.numbers);
+      this.parts.current.signals = input.signals;
+      result = this.fast.call(input.strings, list, input.numbers);
     } catch (error) {
       // Only the module's own allocator can fail here (it is near its cap): recompile into a fresh module.
       clock.disarm();
       this.tainted = true;
       return { ok: false, kind: "memory", message: `the sandbox could not take the input: ${String(error)}` };
+    } finally {
+      this.parts.current.signals = undefined;
     }
     if (!result.ok) {
       const info = describeWith(context, clock, this.parts.describe, result.error);

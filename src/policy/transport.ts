@@ -5,8 +5,8 @@ import type { PolicyBudget, PolicyCandidate, PolicyInput } from "./contract";
 
 /**
  * Parsing JSON is most of a decision's cost inside QuickJS, so the input travels in parts: `candidates`
- * (the bulk, and rarely changed: the VM keeps the last parsed, frozen list), `signals` (parsed inside only
- * if the policy reads them), every per-request number (and the three request flags) as float64s that the VM
+ * (the bulk, and rarely changed: the VM keeps the last parsed, frozen list), `signals` (crossing only if
+ * the policy reads them), every per-request number (and the three request flags) as float64s that the VM
  * reads from an ArrayBuffer (QuickJS's JSON.parse costs ~0.85 µs per fractional number here, and budgets and
  * the classifier's scores carry 17 significant digits), and the remaining strings and nulls as a JSON array
  * in a fixed order (no keys). The order is documented by `encode` and read by the prelude's `build`.
@@ -15,7 +15,8 @@ export interface EncodedInput {
   strings: string;
   numbers: Float64Array;
   candidates: string;
-  signals: string;
+  /** Serialised only if the policy reads them: the VM asks the host through a callback (see sandbox.ts). */
+  signals: PolicyInput["classification"]["signals"];
 }
 
 /** Float64s before the budgets' (see `encode`); each budget then adds three. */
@@ -135,7 +136,7 @@ export class InputEncoder {
       strings: JSON.stringify(strings),
       numbers,
       candidates: entry.json,
-      signals: JSON.stringify(classification.signals),
+      signals: classification.signals,
     };
   }
 }
