@@ -1,7 +1,7 @@
 // record: turns the finished request context into one log row, queued for the batched writer.
 
 import type { ChatRequest } from "../openai/types";
-import type { RequestLogStore } from "../store";
+import { JsonText, type RequestLogStore } from "../store";
 import type { RequestContext } from "./context";
 
 export function record(
@@ -39,8 +39,9 @@ export function record(
     policy: context.policy?.name ?? null,
     policyRevision: context.policy?.revision ?? null,
     policyError: context.policy?.error ?? null,
-    decisionInput: context.policy?.input === undefined ? null : JSON.stringify(context.policy.input),
-    capturedRequest: capture ? JSON.stringify(capture) : null,
+    // Serialised by the log's batch flush, off the request path (the policy input is a few kilobytes).
+    decisionInput: context.policy?.input === undefined ? null : new JsonText(context.policy.input),
+    capturedRequest: capture ? new JsonText(capture) : null,
   };
   context.stages.record = performance.now() - start;
   row.stages = JSON.stringify(roundStages(context.stages));

@@ -5,7 +5,14 @@ import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as schema from "./schema";
 import { requests } from "./schema";
-import type { LoggedRequest, ReadOptions, RequestLogStore, RequestRow } from "./types";
+import {
+  JsonText,
+  type LoggedRequest,
+  type QueuedRow,
+  type ReadOptions,
+  type RequestLogStore,
+  type RequestRow,
+} from "./types";
 
 export type { RequestRow };
 
@@ -21,12 +28,13 @@ const INSERT_SQL = `INSERT OR IGNORE INTO requests (${COLUMNS.map((c) => `"${c.n
 
 type SqlValue = string | number | null;
 
-function toValues(row: RequestRow): SqlValue[] {
+function toValues(row: QueuedRow): SqlValue[] {
   const record = row as Record<string, unknown>;
   return COLUMNS.map(({ field }) => {
     const value = record[field];
     if (value === undefined || value === null) return null;
     if (typeof value === "boolean") return value ? 1 : 0;
+    if (value instanceof JsonText) return value.toString();
     return value as SqlValue;
   });
 }
@@ -45,15 +53,15 @@ export interface RequestLogOptions {
 }
 
 export class RequestLog implements RequestLogStore {
-  private queue: RequestRow[] = [];
+  private queue: QueuedRow[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private written = 0;
   private readonly insert: Statement;
-  private readonly insertBatch: (rows: RequestRow[]) => void;
+  private readonly insertBatch: (rows: QueuedRow[]) => void;
   private worker: Worker | undefined;
   /** Batches posted to the writer thread and not yet acknowledged, by message id. */
-  private readonly inFlight = new Map<number, RequestRow[]>();
+  private readonly inFlight = new Map<number, QueuedRow[]>();
   private nextBatch = 1;
   private idle: Array<() => void> = [];
 
@@ -64,7 +72,7 @@ export class RequestLog implements RequestLogStore {
     path?: string,
   ) {
     this.insert = sqlite.prepare(INSERT_SQL);
-    this.insertBatch = sqlite.transaction((rows: RequestRow[]) => {
+    this.insertBatch = sqlite.transaction((rows: QueuedRow[]) => {
       for (const row of rows) this.insert.run(...toValues(row));
     });
     if (options.writer === "thread" && path && path !== ":memory:") {
@@ -108,7 +116,7 @@ export class RequestLog implements RequestLogStore {
   }
 
   /** O(1) on the request path: the row is written by the next flush. */
-  record(row: RequestRow): void {
+  record(row: QueuedRow): void {
     this.queue.push(row);
     if (this.queue.length >= this.options.batchSize) this.schedule(0);
     else this.schedule(this.options.flushIntervalMs);

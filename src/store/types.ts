@@ -13,6 +13,23 @@ export function chain<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePro
 }
 
 export type RequestRow = typeof requests.$inferInsert;
+
+/**
+ * A JSON column whose text is produced when the row is written (in the log's batch flush), not on the request
+ * path: the policy input of an `auto` request is a few kilobytes of JSON. The value must not change once queued.
+ */
+export class JsonText {
+  constructor(readonly value: unknown) {}
+  toString(): string {
+    return JSON.stringify(this.value);
+  }
+}
+
+/** A row as the request path queues it: JSON columns may still be unserialised. */
+export type QueuedRow = Omit<RequestRow, "decisionInput" | "capturedRequest"> & {
+  decisionInput?: string | JsonText | null;
+  capturedRequest?: string | JsonText | null;
+};
 export type LoggedRequest = typeof requests.$inferSelect;
 
 export interface CreateKeyOptions {
@@ -55,7 +72,7 @@ export interface ReadOptions {
 
 export interface RequestLogStore {
   /** O(1) on the request path: the row is written by the next batched flush. */
-  record(row: RequestRow): void;
+  record(row: QueuedRow): void;
   pending(): number;
   writtenCount(): number;
   flush(): MaybePromise<void>;

@@ -4,7 +4,13 @@ import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm
 import type { Sql } from "postgres";
 import type { RequestLogOptions } from "../request-log";
 import { requests } from "../schema.pg";
-import type { LoggedRequest, ReadOptions, RequestLogStore, RequestRow } from "../types";
+import {
+  JsonText,
+  type LoggedRequest,
+  type QueuedRow,
+  type ReadOptions,
+  type RequestLogStore,
+} from "../types";
 import type { PgDb } from "./keys";
 
 const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) => ({
@@ -17,15 +23,18 @@ const BATCH_ROWS = 500;
 /** How often close() tries again before giving up on rows the database keeps refusing. */
 const CLOSE_ATTEMPTS = 6;
 
-function toColumns(row: RequestRow): Record<string, unknown> {
+function toColumns(row: QueuedRow): Record<string, unknown> {
   const record = row as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const { field, name } of COLUMNS) out[name] = record[field] ?? null;
+  for (const { field, name } of COLUMNS) {
+    const value = record[field] ?? null;
+    out[name] = value instanceof JsonText ? value.toString() : value;
+  }
   return out;
 }
 
 export class PgRequestLog implements RequestLogStore {
-  private queue: RequestRow[] = [];
+  private queue: QueuedRow[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private written = 0;
@@ -38,7 +47,7 @@ export class PgRequestLog implements RequestLogStore {
     private readonly options: RequestLogOptions,
   ) {}
 
-  record(row: RequestRow): void {
+  record(row: QueuedRow): void {
     this.queue.push(row);
     if (this.queue.length >= this.options.batchSize) this.schedule(0);
     else this.schedule(this.options.flushIntervalMs);
