@@ -6,7 +6,8 @@ import { FIXED_NUMBERS, FIXED_STRINGS } from "./transport";
 /**
  * Why each part exists (see docs/decisions/0002-policy-sandbox.md):
  * - the policy's top level runs inside a factory called once per decision, so its `let`s and closures
- *   start fresh every time (2-3 us; the realm cannot freeze a policy's own bindings, so this stays); the
+ *   start fresh every time (2-3 us), unless stateless.ts proves that no decision can change anything the
+ *   top level creates (then it runs once, at compile); the
  *   realm (globalThis, every builtin, hidden intrinsics) is deep-frozen before any policy code runs, so
  *   nothing can carry state from one decision to the next;
  * - what the prelude itself keeps between decisions (parsed candidate lists, the last key, the empty
@@ -162,15 +163,18 @@ export const PRELUDE_SOURCE = `(() => {
     });
   }
 
-  function bind(factory, readSignals) {
-    if (typeof factory() !== "function") throw new TypeError("the policy must define function route(input)");
+  function bind(factory, readSignals, once) {
+    const first = factory();
+    if (typeof first !== "function") throw new TypeError("the policy must define function route(input)");
+    // Only for a top level proven unable to carry state (stateless.ts); otherwise it runs on every call.
+    const kept = once === true ? first : undefined;
     return function call(json, list, numbers) {
       const slot = list.charCodeAt(0) - 48;
       if (list.length > 1) lists[slot] = freezeInput(parse(list.slice(1)));
       const input = build(parse(json), new Float64(numbers), lists[slot], readSignals);
       nowText = input.now;
       nowMs = Number.NaN;
-      const route = factory();
+      const route = kept ?? factory();
       const answer = route(input);
       const text = stringify(answer);
       if (text === undefined) throw new TypeError("route() must return an object, got " + typeof answer);

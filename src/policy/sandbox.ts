@@ -6,6 +6,7 @@ import { Clock } from "./clock";
 import { describeWith, type FailureKind, failureKind, failureMessage, formatError } from "./errors";
 import { FastCall, type FastResult } from "./fastcall";
 import { PRELUDE_SOURCE, wrapPolicySource } from "./prelude";
+import { provablyStateless } from "./stateless";
 import type { EncodedInput } from "./transport";
 import { loadModule, type ModuleSlot, warmUp } from "./wasm";
 
@@ -151,7 +152,9 @@ export class SandboxHost {
       const readSignals = context.newFunction("signals", () =>
         context.newString(JSON.stringify(current.signals ?? {})),
       );
-      const bound = context.callFunction(bind, context.undefined, factory.value, readSignals);
+      // A top level proven unable to carry state runs once here instead of once per decision (stateless.ts).
+      const once = provablyStateless(source) ? context.true : context.false;
+      const bound = context.callFunction(bind, context.undefined, factory.value, readSignals, once);
       readSignals.dispose();
       factory.dispose();
       if (bound.error) {
