@@ -119,6 +119,7 @@ export async function buildServer<S extends Store = Store>(
         catalog_models: catalog.all().length,
         providers: [...gateway.connected],
         log_pending: store.log.pending(),
+        log_dead_lettered: store.log.deadLetteredCount(),
         ...extra,
       };
     },

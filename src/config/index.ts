@@ -27,7 +27,7 @@ export interface Settings {
   routing: { policy: string; policyDir: string; classifierModel: string };
   budgets: BudgetConfig[];
   webhookUrl: string | undefined;
-  log: { batchSize: number; flushIntervalMs: number };
+  log: { batchSize: number; flushIntervalMs: number; deadLetterPath?: string };
 }
 
 export class ConfigError extends Error {
@@ -134,7 +134,11 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
     },
     budgets: file.budgets ?? [],
     webhookUrl: file.alerts?.webhookUrl,
-    log: { batchSize: file.log?.batchSize ?? 256, flushIntervalMs: file.log?.flushIntervalMs ?? 50 },
+    log: {
+      batchSize: file.log?.batchSize ?? 256,
+      flushIntervalMs: file.log?.flushIntervalMs ?? 50,
+      ...(file.log?.deadLetterPath ? { deadLetterPath: file.log.deadLetterPath } : {}),
+    },
   };
 }
 

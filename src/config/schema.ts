@@ -134,6 +134,7 @@ export const ConfigSchema = T.Object(
         {
           batchSize: T.Optional(T.Integer({ minimum: 1 })),
           flushIntervalMs: T.Optional(T.Integer({ minimum: 1 })),
+          deadLetterPath: T.Optional(T.String({ minLength: 1 })),
         },
         { additionalProperties: false },
       ),

@@ -3,6 +3,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { DeadLetter, refusedBySqlite } from "./dead-letter";
 import type * as schema from "./schema";
 import { requests } from "./schema";
 import {
@@ -24,7 +25,9 @@ const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) 
   field,
   name: column.name,
 }));
-const INSERT_SQL = `INSERT OR IGNORE INTO requests (${COLUMNS.map((c) => `"${c.name}"`).join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
+// ON CONFLICT (id) DO NOTHING makes a retried batch idempotent. Not `INSERT OR IGNORE`: that also skips a row
+// violating NOT NULL or CHECK, silently, where such a row must reach the dead-letter file.
+const INSERT_SQL = `INSERT INTO requests (${COLUMNS.map((c) => `"${c.name}"`).join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")}) ON CONFLICT (id) DO NOTHING`;
 
 type SqlValue = string | number | null;
 
@@ -48,9 +51,22 @@ export interface RequestLogOptions {
    * (the CLI, tests, and `:memory:`, which a second connection cannot see).
    */
   writer?: "thread" | "inline";
-  /** Told when a batch could not be written; the rows stay queued and are tried again. */
+  /**
+   * Told when a batch could not be written (the rows stay queued and are tried again) and when rows are set
+   * aside in the dead-letter file.
+   */
   onError?: (error: unknown) => void;
+  /**
+   * Where rows the database refuses for good are appended as JSON lines. Default: beside the SQLite file
+   * (`<db>.deadletter.jsonl`); PostgreSQL: `./data/spendex-log.deadletter.jsonl`; `:memory:` keeps them in memory.
+   */
+  deadLetterPath?: string;
 }
+
+/** Tries at close before the rows still refused by a transient error are set aside rather than lost. */
+const CLOSE_ATTEMPTS = 5;
+
+type Refusal = { index: number; error: string };
 
 export class RequestLog implements RequestLogStore {
   private queue: QueuedRow[] = [];
@@ -59,6 +75,8 @@ export class RequestLog implements RequestLogStore {
   private written = 0;
   private readonly insert: Statement;
   private readonly insertBatch: (rows: QueuedRow[]) => void;
+  private readonly insertEach: (rows: QueuedRow[]) => Refusal[];
+  private readonly deadLetter: DeadLetter;
   private worker: Worker | undefined;
   /** Batches posted to the writer thread and not yet acknowledged, by message id. */
   private readonly inFlight = new Map<number, QueuedRow[]>();
@@ -75,6 +93,23 @@ export class RequestLog implements RequestLogStore {
     this.insertBatch = sqlite.transaction((rows: QueuedRow[]) => {
       for (const row of rows) this.insert.run(...toValues(row));
     });
+    // After a batch failed on a row SQLite can never store: the others are written, the refused ones named.
+    this.insertEach = sqlite.transaction((rows: QueuedRow[]) => {
+      const refused: Refusal[] = [];
+      rows.forEach((row, index) => {
+        try {
+          this.insert.run(...toValues(row));
+        } catch (error) {
+          if (!refusedBySqlite(error)) throw error;
+          refused.push({ index, error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+      return refused;
+    });
+    this.deadLetter = new DeadLetter(
+      options.deadLetterPath ?? (path && path !== ":memory:" ? `${path}.deadletter.jsonl` : undefined),
+      options.onError,
+    );
     if (options.writer === "thread" && path && path !== ":memory:") {
       this.worker = new Worker(new URL("./log-writer.ts", import.meta.url).href);
       // Not unref'd: a flush awaiting the thread's answer must keep the process alive (close() terminates it).
@@ -98,11 +133,14 @@ export class RequestLog implements RequestLogStore {
     for (const resolve of waiting) resolve();
   }
 
-  private acknowledged(message: { type: string; id: number; error?: string }): void {
+  private acknowledged(message: { type: string; id: number; error?: string; refused?: Refusal[] }): void {
     const batch = this.inFlight.get(message.id);
     this.inFlight.delete(message.id);
-    if (batch && message.type === "written") this.written += batch.length;
-    else if (batch) {
+    if (batch && message.type === "written") {
+      const refused = message.refused ?? [];
+      this.written += batch.length - refused.length;
+      this.setAside(batch, refused);
+    } else if (batch) {
       // Never drop a row: the batch goes back to the front of the queue and is tried again.
       this.queue.unshift(...batch);
       this.options.onError?.(new Error(`request log write failed: ${message.error}`));
@@ -134,6 +172,22 @@ export class RequestLog implements RequestLogStore {
     return this.written;
   }
 
+  deadLetteredCount(): number {
+    return this.deadLetter.count();
+  }
+
+  /** The dead-letter file (undefined for an in-memory database, whose refused rows are kept in memory). */
+  deadLetterPath(): string | undefined {
+    return this.deadLetter.path;
+  }
+
+  private setAside(batch: QueuedRow[], refused: Refusal[]): void {
+    for (const { index, error } of refused) {
+      const row = batch[index];
+      if (row) this.deadLetter.add([row], error);
+    }
+  }
+
   /**
    * Writes every queued row now (with the writer thread: hands them over and resolves once they are written).
    * Rows that fail to write are put back at the front of the queue.
@@ -156,19 +210,28 @@ export class RequestLog implements RequestLogStore {
     this.flushInline();
   }
 
-  private flushInline(): void {
+  /** Writes the queue on this thread; false when a transient error left rows queued. */
+  private flushInline(): boolean {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 500);
       try {
-        this.insertBatch(batch);
-        this.written += batch.length;
+        let refused: Refusal[] = [];
+        try {
+          this.insertBatch(batch);
+        } catch (error) {
+          if (!refusedBySqlite(error)) throw error;
+          refused = this.insertEach(batch);
+        }
+        this.written += batch.length - refused.length;
+        this.setAside(batch, refused);
       } catch (error) {
         this.queue.unshift(...batch);
         this.options.onError?.(error);
         if (!this.closed) this.schedule(Math.max(this.options.flushIntervalMs, 250));
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -178,8 +241,15 @@ export class RequestLog implements RequestLogStore {
       this.worker.terminate();
       this.worker = undefined;
     }
-    // Whatever the thread could not write (or all rows, inline) is written here, on this connection.
-    this.flushInline();
+    // Whatever the thread could not write (or all rows, inline) is written here, on this connection. A database
+    // that stays locked or full gets a few tries; then the rows go to the dead-letter file, never nowhere.
+    for (let attempt = 1; !this.flushInline(); attempt++) {
+      if (attempt >= CLOSE_ATTEMPTS) {
+        this.deadLetter.add(this.queue.splice(0), "not written before shutdown: the database kept failing");
+        return;
+      }
+      await Bun.sleep(50 * 2 ** attempt);
+    }
   }
 
   read(options: ReadOptions = {}): LoggedRequest[] {

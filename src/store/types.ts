@@ -23,6 +23,10 @@ export class JsonText {
   toString(): string {
     return JSON.stringify(this.value);
   }
+  /** A row written as JSON (the dead-letter file) carries the text, as the database would. */
+  toJSON(): string {
+    return this.toString();
+  }
 }
 
 /** A row as the request path queues it: JSON columns may still be unserialised. */
@@ -75,6 +79,8 @@ export interface RequestLogStore {
   record(row: QueuedRow): void;
   pending(): number;
   writtenCount(): number;
+  /** Rows the database refused for good, set aside in the dead-letter file (see src/store/dead-letter.ts). */
+  deadLetteredCount(): number;
   flush(): MaybePromise<void>;
   /** Writes every queued row, then stops; rows recorded after close are written at once. */
   close(): Promise<void>;

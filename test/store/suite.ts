@@ -1,6 +1,9 @@
 // The repository behaviour every backend must show; each backend opts in with one line in repositories.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { RequestRow, Store, StoreOptions } from "../../src/store";
 import { unique } from "./services";
 
@@ -139,5 +142,56 @@ export function repositorySuite(name: string, backend: Backend, options: SuiteOp
       expect(rows[0]).toMatchObject({ id: "a0", stream: false, costUsd: 0.0001, totalMs: 1.5 });
       expect(await reader.log.read({ since: start, limit: 10, withDecision: true })).toEqual([]);
     });
+
+    for (const writer of ["inline", "thread"] as const) {
+      test(`request log (${writer} writer): a row the database refuses is set aside in the dead-letter file and the rest of its batch is written`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), "spendex-dead-letter-"));
+        const deadLetterPath = join(dir, "refused.jsonl");
+        const errors: unknown[] = [];
+        try {
+          const store = await open({
+            batchSize: 100,
+            flushIntervalMs: 5,
+            writer,
+            deadLetterPath,
+            onError: (error) => errors.push(error),
+          });
+          const start = Date.now();
+          const prefix = `dl-${writer}-${start}`;
+          store.log.record(row(`${prefix}-a`, start));
+          // NOT NULL column without a value: no database can ever store this row.
+          store.log.record({ ...row(`${prefix}-bad`, start + 1), status: null as unknown as number });
+          // PostgreSQL text cannot hold NUL; the row must still be stored.
+          store.log.record({ ...row(`${prefix}-nul`, start + 2), agent: "x\u0000y" });
+          store.log.record(row(`${prefix}-c`, start + 3));
+          await store.log.flush();
+          expect(store.log.pending()).toBe(0);
+          expect(store.log.deadLetteredCount()).toBe(1);
+          const stored = (await store.log.read({ since: start })).filter((logged) =>
+            logged.id.startsWith(prefix),
+          );
+          expect(stored.map((logged) => logged.id)).toEqual([`${prefix}-a`, `${prefix}-nul`, `${prefix}-c`]);
+          expect(stored[1]?.agent).toBe(name === "postgres" ? "x\uFFFDy" : "x\u0000y");
+          const lines = readFileSync(deadLetterPath, "utf8").trim().split("\n");
+          expect(lines).toHaveLength(1);
+          const entry = JSON.parse(lines[0] as string) as {
+            error: string;
+            row: { id: string; costUsd: number };
+          };
+          expect(entry.row).toMatchObject({ id: `${prefix}-bad`, costUsd: 0.0001 });
+          expect(entry.error.toLowerCase()).toContain("null");
+          expect(errors.some((error) => String(error).includes("refused by the database"))).toBe(true);
+          // The queue is not blocked: later rows are written as usual.
+          store.log.record(row(`${prefix}-d`, start + 4));
+          await store.log.flush();
+          expect(store.log.pending()).toBe(0);
+          expect(
+            (await store.log.read({ since: start + 4 })).some((logged) => logged.id === `${prefix}-d`),
+          ).toBe(true);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
   });
 }

@@ -2,6 +2,7 @@
 
 import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm";
 import type { Sql } from "postgres";
+import { DeadLetter, refusedByPostgres } from "../dead-letter";
 import type { RequestLogOptions } from "../request-log";
 import { requests } from "../schema.pg";
 import {
@@ -20,15 +21,19 @@ const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) 
 const COLUMN_NAMES = COLUMNS.map((column) => column.name);
 /** 30 columns × 500 rows stays far below PostgreSQL's 65,535 parameters per statement. */
 const BATCH_ROWS = 500;
-/** How often close() tries again before giving up on rows the database keeps refusing. */
+/** How often close() tries again (database unreachable) before setting the rows aside in the dead-letter file. */
 const CLOSE_ATTEMPTS = 6;
+const DEFAULT_DEAD_LETTER = "./data/spendex-log.deadletter.jsonl";
+const NUL = /\u0000/g;
 
 function toColumns(row: QueuedRow): Record<string, unknown> {
   const record = row as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const { field, name } of COLUMNS) {
     const value = record[field] ?? null;
-    out[name] = value instanceof JsonText ? value.toString() : value;
+    const text = value instanceof JsonText ? value.toString() : value;
+    // PostgreSQL text cannot hold NUL (a `user` or agent name may carry one): stored as U+FFFD, not refused.
+    out[name] = typeof text === "string" && text.includes("\u0000") ? text.replace(NUL, "\uFFFD") : text;
   }
   return out;
 }
@@ -39,13 +44,16 @@ export class PgRequestLog implements RequestLogStore {
   private closed = false;
   private written = 0;
   private inFlight: Promise<void> | undefined;
+  private readonly deadLetter: DeadLetter;
 
   constructor(
     private readonly sql: Sql,
     private readonly db: PgDb,
     private readonly ready: Promise<void>,
     private readonly options: RequestLogOptions,
-  ) {}
+  ) {
+    this.deadLetter = new DeadLetter(options.deadLetterPath ?? DEFAULT_DEAD_LETTER, options.onError);
+  }
 
   record(row: QueuedRow): void {
     this.queue.push(row);
@@ -59,6 +67,14 @@ export class PgRequestLog implements RequestLogStore {
 
   writtenCount(): number {
     return this.written;
+  }
+
+  deadLetteredCount(): number {
+    return this.deadLetter.count();
+  }
+
+  deadLetterPath(): string | undefined {
+    return this.deadLetter.path;
   }
 
   /** Writes every queued row; one writer at a time, so batches keep their order and nothing is written twice. */
@@ -79,7 +95,8 @@ export class PgRequestLog implements RequestLogStore {
       await this.flush();
       if (this.queue.length === 0) return;
       if (attempt >= CLOSE_ATTEMPTS) {
-        throw new Error(`request log: ${this.queue.length} rows could not be written to PostgreSQL`);
+        this.deadLetter.add(this.queue.splice(0), "not written before shutdown: PostgreSQL kept failing");
+        return;
       }
       await Bun.sleep(100 * 2 ** attempt);
     }
@@ -103,16 +120,43 @@ export class PgRequestLog implements RequestLogStore {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, BATCH_ROWS);
       try {
-        // ON CONFLICT keeps a retried batch that did reach the database (reply lost) from failing forever.
-        await this
-          .sql`INSERT INTO requests ${this.sql(batch.map(toColumns) as never, COLUMN_NAMES)} ON CONFLICT (id) DO NOTHING`;
-        this.written += batch.length;
+        try {
+          await this.insert(batch);
+          this.written += batch.length;
+        } catch (error) {
+          if (!refusedByPostgres(error)) throw error;
+          await this.insertEach(batch);
+        }
       } catch (error) {
         this.queue.unshift(...batch);
         this.options.onError?.(error);
         if (!this.closed) this.schedule(Math.max(this.options.flushIntervalMs, 250));
         return;
       }
+    }
+  }
+
+  // ON CONFLICT keeps a retried batch that did reach the database (reply lost) from failing forever.
+  private async insert(rows: QueuedRow[]): Promise<void> {
+    await this
+      .sql`INSERT INTO requests ${this.sql(rows.map(toColumns) as never, COLUMN_NAMES)} ON CONFLICT (id) DO NOTHING`;
+  }
+
+  /**
+   * A batch failed on a row PostgreSQL can never store: each row is tried alone, the refused ones set aside.
+   * A transient error on the way throws with the rest still to write, and they are requeued by the caller.
+   */
+  private async insertEach(batch: QueuedRow[]): Promise<void> {
+    while (batch.length > 0) {
+      const row = batch[0] as QueuedRow;
+      try {
+        await this.insert([row]);
+        this.written += 1;
+      } catch (error) {
+        if (!refusedByPostgres(error)) throw error;
+        this.deadLetter.add([row], error);
+      }
+      batch.shift();
     }
   }
 
