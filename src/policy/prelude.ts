@@ -88,10 +88,40 @@ export const PRELUDE_SOURCE = `(() => {
     return freeze(value);
   }
 
-  // Candidates change only when health or the catalog does: the host sends each distinct list once into a
-  // slot and then names the slot; every parsed list is deep-frozen, so sharing it between decisions shares
-  // nothing a policy can change.
+  // Candidates change only when health, latency or the catalog does: the host sends the static part of each
+  // distinct list (id, provider, tier, prices, context window, capabilities) once into a slot and then names
+  // the slot; when a candidate's health or p50 changes, the list is rebuilt from the numbers, reusing every
+  // unchanged candidate object and the frozen prices and capabilities. Everything kept is deep-frozen and
+  // holds only primitives, so sharing it between decisions shares nothing a policy can change.
   const lists = [];
+
+  function candidateList(held, n, at) {
+    const statics = held.statics;
+    const old = held.list;
+    const next = [];
+    for (let i = 0; i < statics.length; i++) {
+      const healthy = n[at + 2 * i] === 1;
+      const latency = n[at + 2 * i + 1];
+      const p50 = latency === latency ? latency : null;
+      const previous = old === undefined ? undefined : old[i];
+      if (previous !== undefined && previous.healthy === healthy && previous.p50_ms === p50) {
+        next.push(previous);
+        continue;
+      }
+      const c = statics[i];
+      next.push(freeze({
+        id: c[0],
+        provider: c[1],
+        tier: c[2],
+        prices: c[3],
+        context_window: c[4],
+        capabilities: c[5],
+        healthy,
+        p50_ms: p50,
+      }));
+    }
+    held.list = freeze(next);
+  }
 
   // The per-request values arrive in a fixed order (transport.ts owns it): every number, and the request's
   // three flags, as float64s in an ArrayBuffer; the strings, nulls and the small records as a JSON array.
@@ -170,8 +200,17 @@ export const PRELUDE_SOURCE = `(() => {
     const kept = once === true ? first : undefined;
     return function call(json, list, numbers) {
       const slot = list.charCodeAt(0) - 48;
-      if (list.length > 1) lists[slot] = freezeInput(parse(list.slice(1)));
-      const input = build(parse(json), new Float64(numbers), lists[slot], readSignals);
+      const n = new Float64(numbers);
+      if (list.length > 1) {
+        if (list.length > 2 || list.charCodeAt(1) !== 42) lists[slot] = { statics: freezeInput(parse(list.slice(1))), list: undefined };
+        const s = parse(json);
+        candidateList(lists[slot], n, ${FIXED_NUMBERS} + 3 * ((s.length - ${FIXED_STRINGS}) >> 2));
+        return finish(s, n, lists[slot].list);
+      }
+      return finish(parse(json), n, lists[slot].list);
+    };
+    function finish(s, n, candidates) {
+      const input = build(s, n, candidates, readSignals);
       nowText = input.now;
       nowMs = Number.NaN;
       const route = kept ?? factory();
@@ -179,7 +218,7 @@ export const PRELUDE_SOURCE = `(() => {
       const text = stringify(answer);
       if (text === undefined) throw new TypeError("route() must return an object, got " + typeof answer);
       return text;
-    };
+    }
   }
 
   function describe(error) {

@@ -45,6 +45,17 @@ const MAX_ANSWER_CHARS = 64 * 1024;
  */
 const CANDIDATE_SLOTS = 4;
 
+/** Whether `tail` equals `numbers` from `at` on (NaN equal to NaN: it stands for a null p50). */
+function sameTail(tail: Float64Array, numbers: Float64Array, at: number): boolean {
+  if (tail.length !== numbers.length - at) return false;
+  for (let index = 0; index < tail.length; index++) {
+    const a = tail[index] as number;
+    const b = numbers[at + index] as number;
+    if (a !== b && (a === a || b === b)) return false;
+  }
+  return true;
+}
+
 /** Compiling parses the source and runs its top level once: allow more than one decision's time. */
 const COMPILE_DEADLINE_MS = 100;
 
@@ -207,8 +218,11 @@ export class SandboxPolicy {
   readonly generation: number;
   /** Set when the runtime may hold state from a call (pending jobs, memory error): the owner recompiles. */
   tainted = false;
-  /** The candidates JSON the VM holds parsed in each slot (undefined: unknown, resend). */
-  private readonly slots: Array<string | undefined> = [];
+  /**
+   * What the VM holds in each slot: the candidates' static JSON and the health and p50 numbers its list was
+   * built from (undefined: unknown, resend).
+   */
+  private readonly slots: Array<{ json: string; dynamic: Float64Array | undefined } | undefined> = [];
   private nextSlot = 0;
   private readonly fast: FastCall;
 
@@ -221,12 +235,20 @@ export class SandboxPolicy {
   call(input: EncodedInput, deadlineMs = this.parts.host.limits.deadlineMs): CallResult {
     const { context, clock, host } = this.parts;
     clock.arm(deadlineMs);
-    // Candidates cross only when the VM does not hold them parsed: "<slot>" reuses a slot, "<slot><json>" fills it.
+    // Candidates cross only when the VM does not hold them: "<slot>" reuses a slot as it is, "<slot>*" rebuilds
+    // its list from the health and p50 numbers at the end of `numbers` (reusing every unchanged candidate),
+    // "<slot><json>" fills it from scratch.
     const json = input.candidates;
-    let slot = this.slots.indexOf(json);
+    const numbers = input.numbers;
+    let slot = this.slots.findIndex((held) => held?.json === json);
     let list: string;
-    if (slot >= 0) {
-      list = String(slot);
+    const held = this.slots[slot];
+    if (held !== undefined) {
+      list =
+        held.dynamic !== undefined && sameTail(held.dynamic, numbers, input.dynamicAt)
+          ? String(slot)
+          : `${slot}*`;
+      held.dynamic = undefined; // unknown until the call succeeds
     } else {
       slot = this.nextSlot;
       this.nextSlot = (slot + 1) % CANDIDATE_SLOTS;
@@ -266,7 +288,7 @@ export class SandboxPolicy {
     const overrun = clock.overrun(deadlineMs);
     const usedMs = overrun ? clock.used() : 0;
     clock.disarm();
-    this.slots[slot] = json;
+    this.slots[slot] = { json, dynamic: numbers.slice(input.dynamicAt) };
     if (this.parts.runtime.hasPendingJob()) {
       this.tainted = true;
       return {

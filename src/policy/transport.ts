@@ -13,8 +13,12 @@ import type { PolicyBudget, PolicyCandidate, PolicyInput } from "./contract";
  */
 export interface EncodedInput {
   strings: string;
+  /** The per-request numbers, then budgets (three each), then candidates (healthy, p50_ms). */
   numbers: Float64Array;
+  /** JSON of the candidates' static part: one string (by identity) per distinct list. */
   candidates: string;
+  /** Where the candidates' numbers start in `numbers`. */
+  dynamicAt: number;
   /** Serialised only if the policy reads them: the VM asks the host through a callback (see sandbox.ts). */
   signals: PolicyInput["classification"]["signals"];
 }
@@ -29,6 +33,20 @@ export const FIXED_STRINGS = 13;
  * walk cost as much as serialising. test/policy/transport.test.ts proves it reads every field of the schema.
  */
 export function sameCandidates(a: readonly PolicyCandidate[], b: readonly PolicyCandidate[]): boolean {
+  if (!sameStatics(a, b)) return false;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index] as PolicyCandidate;
+    const y = b[index] as PolicyCandidate;
+    if (x.healthy !== y.healthy || x.p50_ms !== y.p50_ms) return false;
+  }
+  return true;
+}
+
+/**
+ * Equality of everything but `healthy` and `p50_ms`: the part of a candidate list that crosses as JSON, once
+ * per distinct list. Health and latency change far more often and cross as numbers on every decision.
+ */
+export function sameStatics(a: readonly PolicyCandidate[], b: readonly PolicyCandidate[]): boolean {
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index++) {
     const x = a[index] as PolicyCandidate;
@@ -44,9 +62,7 @@ export function sameCandidates(a: readonly PolicyCandidate[], b: readonly Policy
       x.capabilities.tools !== y.capabilities.tools ||
       x.capabilities.vision !== y.capabilities.vision ||
       x.capabilities.json_schema !== y.capabilities.json_schema ||
-      x.capabilities.streaming !== y.capabilities.streaming ||
-      x.healthy !== y.healthy ||
-      x.p50_ms !== y.p50_ms
+      x.capabilities.streaming !== y.capabilities.streaming
     ) {
       return false;
     }
@@ -66,9 +82,9 @@ const RECENT_LISTS = 4;
 /** Encodes inputs for one engine; remembers the last candidates (a copy: callers may mutate theirs). */
 export class InputEncoder {
   /**
-   * The last few distinct candidate lists (copies) and their JSON, most recent first. Keys may be allowed
-   * different models, so interleaved requests alternate between lists; each keeps its own JSON string, which
-   * the sandbox recognises by identity and keeps parsed (see CANDIDATE_SLOTS in sandbox.ts).
+   * The last few distinct candidate lists (copies) and the JSON of their static part, most recent first. Keys
+   * may be allowed different models, so interleaved requests alternate between lists; each keeps its own JSON
+   * string, which the sandbox recognises by identity and keeps parsed (see CANDIDATE_SLOTS in sandbox.ts).
    */
   private recent: Array<{ list: PolicyCandidate[]; json: string }> = [];
 
@@ -77,15 +93,18 @@ export class InputEncoder {
     const recent = this.recent;
     let hit = -1;
     for (let index = 0; index < recent.length; index++) {
-      if (sameCandidates(candidates, (recent[index] as { list: PolicyCandidate[] }).list)) {
+      if (sameStatics(candidates, (recent[index] as { list: PolicyCandidate[] }).list)) {
         hit = index;
         break;
       }
     }
     let entry: { list: PolicyCandidate[]; json: string };
     if (hit < 0) {
-      const json = JSON.stringify(candidates);
-      entry = { list: JSON.parse(json) as PolicyCandidate[], json };
+      // [id, provider, tier, prices, context_window, capabilities] per candidate, in the schema's order.
+      const json = JSON.stringify(
+        candidates.map((c) => [c.id, c.provider, c.tier, c.prices, c.context_window, c.capabilities]),
+      );
+      entry = { list: structuredClone(candidates), json };
       recent.unshift(entry);
       if (recent.length > RECENT_LISTS) recent.pop();
     } else {
@@ -99,7 +118,7 @@ export class InputEncoder {
     // the values. Spelled out because this is the hot path; transport.test.ts proves every field crosses.
     const { request, key, budgets } = input;
     const { scores } = classification;
-    const numbers = new Float64Array(FIXED_NUMBERS + 3 * budgets.length);
+    const numbers = new Float64Array(FIXED_NUMBERS + 3 * budgets.length + 2 * candidates.length);
     numbers[0] = request.message_count;
     numbers[1] = request.estimated_prompt_tokens;
     // A count, so NaN is free to stand for null.
@@ -132,10 +151,19 @@ export class InputEncoder {
       numbers[at + 2] = budget.remaining_usd;
       strings.push(budget.scope, budget.name, budget.period, budget.resets_at);
     }
+    // Last, two per candidate: healthy (1 or 0) and p50_ms (NaN for null). The sandbox sends them into the VM
+    // only when they differ from what its slot holds.
+    const dynamic = FIXED_NUMBERS + 3 * budgets.length;
+    for (let index = 0; index < candidates.length; index++) {
+      const candidate = candidates[index] as PolicyCandidate;
+      numbers[dynamic + 2 * index] = candidate.healthy ? 1 : 0;
+      numbers[dynamic + 2 * index + 1] = candidate.p50_ms ?? Number.NaN;
+    }
     return {
       strings: JSON.stringify(strings),
       numbers,
       candidates: entry.json,
+      dynamicAt: dynamic,
       signals: classification.signals,
     };
   }

@@ -125,3 +125,23 @@ test("interleaved candidate lists (more than the slots) each arrive as sent", ()
     if (result.ok) expect(JSON.parse(result.text).candidates).toEqual(lists[index]);
   }
 });
+
+test("health and p50 changes on a held list each arrive as sent, and so does going back", () => {
+  const encoder = new InputEncoder();
+  const base = sampleCandidates();
+  const variants = [
+    base,
+    base.map((candidate, index) => (index === 3 ? { ...candidate, healthy: false } : candidate)),
+    base.map((candidate, index) =>
+      index === 3 ? { ...candidate, healthy: false, p50_ms: null } : candidate,
+    ),
+    base.map((candidate, index) => (index % 2 === 0 ? { ...candidate, p50_ms: 12.5 } : candidate)),
+    base,
+    base,
+  ];
+  for (const candidates of variants) {
+    const result = echo.call(encoder.encode({ ...sampleInput(), candidates }));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(JSON.parse(result.text).candidates).toEqual(candidates);
+  }
+});
