@@ -51,7 +51,7 @@ function sameTail(tail: Float64Array, numbers: Float64Array, at: number): boolea
   for (let index = 0; index < tail.length; index++) {
     const a = tail[index] as number;
     const b = numbers[at + index] as number;
-    if (a !== b && (a === a || b === b)) return false;
+    if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) return false;
   }
   return true;
 }
