@@ -29,6 +29,11 @@ export interface LayoutOffsets {
   char: number;
   gloveMean: number;
   lastMean: number;
+  /**
+   * One row per GloVe word: the sum of that word's character n-gram rows, so a known word's character n-grams
+   * are one id (weighted by its count over the character bag's size) instead of about fifteen.
+   */
+  knownChars: number;
   struct: number;
   bias: number;
   rows: number;
@@ -38,9 +43,40 @@ export function layoutOffsets(layout: InputLayout): LayoutOffsets {
   const char = layout.buckets;
   const gloveMean = 2 * layout.buckets;
   const lastMean = gloveMean + layout.gloveRows;
-  const struct = lastMean + layout.gloveRows;
+  const knownChars = lastMean + layout.gloveRows;
+  const struct = knownChars + layout.gloveRows;
   const bias = struct + layout.structSize;
-  return { word: 0, char, gloveMean, lastMean, struct, bias, rows: bias + 1 };
+  return { word: 0, char, gloveMean, lastMean, knownChars, struct, bias, rows: bias + 1 };
+}
+
+/** Character n-gram bucket ids of every GloVe row's word (CSR: row r's ids are `ids[starts[r]..starts[r + 1])`). */
+export interface WordGrams {
+  starts: Int32Array;
+  ids: Int32Array;
+}
+
+/**
+ * Replaces each known-word id by its word's character n-gram ids (same weight each): the inputs as the build
+ * path gives them. The TypeScript reference of the graph and the tests use it; the request path never does.
+ */
+export function expandKnownChars(inputs: ModelInputs, offsets: LayoutOffsets, grams: WordGrams): ModelInputs {
+  const ids: number[] = [];
+  const weights: number[] = [];
+  inputs.ids.forEach((id, k) => {
+    const weight = inputs.weights[k] ?? 0;
+    if (id < offsets.knownChars || id >= offsets.struct) {
+      ids.push(id);
+      weights.push(weight);
+      return;
+    }
+    const row = id - offsets.knownChars;
+    const end = grams.starts[row + 1] ?? 0;
+    for (let g = grams.starts[row] ?? 0; g < end; g++) {
+      ids.push(offsets.char + (grams.ids[g] ?? 0));
+      weights.push(weight);
+    }
+  });
+  return { ...inputs, ids: Int32Array.from(ids), weights: Float32Array.from(weights) };
 }
 
 /**
@@ -70,11 +106,17 @@ export class InputBuilder {
     gloveConversation: Int32Array,
     gloveLastUser: Int32Array,
     struct: Float32Array,
-    /** When given, `chars` holds distinct n-grams per word and this their repeat counts (see `WordBag`). */
-    charRepeats?: { counts: Int32Array; total: number },
+    /**
+     * When given, `chars` holds distinct n-grams per word and this their repeat counts (see `WordBag`), `known`
+     * the GloVe rows of words whose n-grams are one known-word row, with repeats, and `total` the character
+     * bag's size counting every n-gram of every word.
+     */
+    charRepeats?: { counts: Int32Array; total: number; known?: Int32Array },
   ): ModelInputs {
     const generation = ++this.generation;
-    const capacity = words.length + chars.length + gloveConversation.length + gloveLastUser.length + 1;
+    const known = charRepeats?.known ?? EMPTY;
+    const capacity =
+      words.length + chars.length + gloveConversation.length + gloveLastUser.length + known.length + 1;
     let scratch = this.scratch;
     if (scratch.keys.length < 2 * capacity || scratch.order.length < capacity) {
       let size = scratch.keys.length;
@@ -101,20 +143,17 @@ export class InputBuilder {
       : addBag(scratch, chars, o.char, wordEnd, generation, shift);
     const conversationEnd = addBag(scratch, gloveConversation, o.gloveMean, charEnd, generation, shift);
     const lastEnd = addBag(scratch, gloveLastUser, o.lastMean, conversationEnd, generation, shift);
-    const ends = [wordEnd, charEnd, conversationEnd, lastEnd];
-    const sizes = [
-      words.length,
-      charRepeats ? charRepeats.total : chars.length,
-      gloveConversation.length,
-      gloveLastUser.length,
-    ];
-    const total = lastEnd + nonZero + 1;
+    const knownEnd = addBag(scratch, known, o.knownChars, lastEnd, generation, shift);
+    const charTotal = charRepeats ? charRepeats.total : chars.length;
+    const ends = [wordEnd, charEnd, conversationEnd, lastEnd, knownEnd];
+    const sizes = [words.length, charTotal, gloveConversation.length, gloveLastUser.length, charTotal];
+    const total = knownEnd + nonZero + 1;
     const ids = new Int32Array(total);
     const weights = new Float32Array(total);
-    ids.set(scratch.order.subarray(0, lastEnd));
+    ids.set(scratch.order.subarray(0, knownEnd));
     const counts = scratch.counts;
     let k = 0;
-    for (let bag = 0; bag < 4; bag++) {
+    for (let bag = 0; bag < 5; bag++) {
       const inverse = 1 / Math.max(1, sizes[bag] ?? 1);
       const end = ends[bag] ?? 0;
       for (; k < end; k++) weights[k] = (counts[k] as number) * inverse;
@@ -141,6 +180,8 @@ export class InputBuilder {
     return { ids, weights, maxIds, maxWidth };
   }
 }
+
+const EMPTY = new Int32Array(0);
 
 /** Dedup scratch of one builder: an open-addressing table of `keys.length` (a power of two) slots. */
 interface Scratch {

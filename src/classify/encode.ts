@@ -59,6 +59,7 @@ export class RequestEncoder {
   private readonly chars = new IdBuffer(16384);
   private readonly glove = new IdBuffer(4096);
   private readonly repeats = new IdBuffer(4096);
+  private readonly known = new IdBuffer(4096);
   private readonly words = new WordBag();
   private readonly inputBuilder: InputBuilder;
 
@@ -97,7 +98,10 @@ export class RequestEncoder {
     this.chars.reset();
     this.glove.reset();
     const words = distinct ? this.words : undefined;
+    const known = distinct ? this.known : undefined;
     words?.reset();
+    known?.reset();
+    this.hasher.takeKnownGrams();
     const bias = this.hasher.biasIds();
     this.ngrams.push(bias.word);
     this.chars.push(bias.char);
@@ -113,7 +117,7 @@ export class RequestEncoder {
       if (!text) continue;
       countText(text, counts);
       if (index === last) lastStart = this.glove.length;
-      const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove, words);
+      const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove, words, known);
       tokens += count;
       if (index === last) {
         lastEnd = this.glove.length;
@@ -138,14 +142,19 @@ export class RequestEncoder {
     if (words) {
       this.repeats.reset();
       this.repeats.push(1); // the bias id
-      const total = 1 + this.hasher.emitDistinct(words, this.chars, this.repeats);
+      const total =
+        1 + this.hasher.emitDistinct(words, this.chars, this.repeats) + this.hasher.takeKnownGrams();
       const inputs = this.inputBuilder.build(
         this.ngrams.data.subarray(0, this.ngrams.length),
         this.chars.data.subarray(0, this.chars.length),
         this.glove.data.subarray(0, this.glove.length),
         gloveLastUser,
         struct,
-        { counts: this.repeats.data.subarray(0, this.repeats.length), total },
+        {
+          counts: this.repeats.data.subarray(0, this.repeats.length),
+          total,
+          known: this.known.data.subarray(0, this.known.length),
+        },
       );
       return { signals, inputs };
     }

@@ -26,6 +26,7 @@ export {
   words,
 } from "./hashing";
 
+import type { WordGrams } from "./bag";
 import type { WordTable } from "./word-table";
 
 export { WordTable } from "./word-table";
@@ -157,6 +158,10 @@ export class TextHasher {
   private readonly maxN: number;
   /** GloVe rows including the zero row 0. */
   readonly gloveRows: number;
+  /** Character n-grams of a word of each length up to `maxWordChars` (the character bag counts them). */
+  private readonly gramCounts: Int32Array;
+  /** Character n-grams of the known words `hash` sent to its `known` buffer since the last `takeKnownGrams`. */
+  private knownGrams = 0;
 
   constructor(
     private readonly config: TokenizerConfig,
@@ -169,6 +174,43 @@ export class TextHasher {
     this.maxN = config.maxN;
     this.gloveRows = (glove?.size ?? 0) + 1;
     this.wordBuffer = new Int32Array(config.maxWordChars + 2);
+    this.gramCounts = new Int32Array(config.maxWordChars + 1);
+    for (let length = 0; length <= config.maxWordChars; length++) {
+      const padded = length + 2;
+      let count = 0;
+      for (let i = 0; i + config.minN <= padded; i++)
+        count += Math.min(config.maxN, padded - i) - config.minN + 1;
+      this.gramCounts[length] = count;
+    }
+  }
+
+  /** The character n-gram count of the known words hashed since the last call, then resets it. */
+  takeKnownGrams(): number {
+    const count = this.knownGrams;
+    this.knownGrams = 0;
+    return count;
+  }
+
+  /**
+   * Character n-gram ids of each vocabulary word, as the request path would hash that word (empty for words longer
+   * than `maxWordChars`, which the request path hashes itself): the build folds them into known-word rows.
+   */
+  wordGrams(vocabulary: readonly string[]): WordGrams {
+    const starts = new Int32Array(vocabulary.length + 2);
+    const ids = new IdBuffer(vocabulary.length * 16);
+    const per = this.maxN - this.minN + 1;
+    vocabulary.forEach((word, index) => {
+      starts[index + 1] = ids.length; // row 0 is the zero row
+      if (word.length > this.config.maxWordChars) return;
+      for (let k = 0; k < word.length; k++) {
+        const code = word.charCodeAt(k);
+        this.wordBuffer[1 + k] = code >= 65 && code <= 90 ? code + 32 : code;
+      }
+      ids.ensure(per * (word.length + 2));
+      this.emitCharGrams(word.length, ids, this.bucketMask);
+    });
+    starts[vocabulary.length + 1] = ids.length;
+    return { starts, ids: ids.toArray() };
   }
 
   /** The always-present bias ids, so that neither n-gram input is ever empty. */
@@ -190,6 +232,8 @@ export class TextHasher {
     chars: IdBuffer,
     glove: IdBuffer | undefined,
     distinct?: WordBag,
+    /** With `distinct`: GloVe rows of known words, whose character n-grams are one known-word row each. */
+    known?: IdBuffer,
   ): number {
     const mask = this.bucketMask;
     const table = glove ? this.glove : undefined;
@@ -225,11 +269,15 @@ export class TextHasher {
         wordData[wordCount++] = bucket(word ^ SALT_UNIGRAM, mask);
         if (havePrevious)
           wordData[wordCount++] = bucket(Math.imul(previous, GOLDEN) ^ word ^ SALT_BIGRAM, mask);
+        let row = 0;
         if (table && glove) {
-          const row = table.get(word);
+          row = table.get(word);
           if (row !== 0) glove.push(row);
         }
-        if (distinct) {
+        if (known && row !== 0 && wordLength <= maxWord) {
+          known.push(row);
+          this.knownGrams += this.gramCounts[wordLength] as number;
+        } else if (distinct) {
           // The hash of the truncated codes, so that words equal in their first maxWord codes share an entry.
           let key = h;
           if (wordLength > maxWord) {

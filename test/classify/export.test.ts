@@ -68,6 +68,20 @@ describe.each([
     await session.release();
   });
 
+  test("the request path (known words as one row each) gives the build path's outputs in onnxruntime", async () => {
+    const session = await openSession(modelPath);
+    let knownRows = 0;
+    for (const row of rows) {
+      const reference = forwardExported(result.model, encoder.encode(row.input).inputs);
+      const fast = encoder.encodeRequest(row.input).inputs;
+      knownRows += fast.ids.filter((id) => id >= 2 * 256 + 2 * 11 && id < 2 * 256 + 3 * 11).length;
+      const actual = await session.run(fast);
+      for (let c = 0; c < 3; c++) expect(actual.probs[c]).toBeCloseTo(reference.probs[c] ?? Number.NaN, 5);
+    }
+    expect(knownRows).toBeGreaterThan(rows.length);
+    await session.release();
+  });
+
   test("the build is deterministic for a seed", () => {
     const again = buildModel({
       train: rows,

@@ -2,10 +2,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { InputBuilder } from "../../src/classify/bag";
+import { expandKnownChars, InputBuilder, layoutOffsets } from "../../src/classify/bag";
 import { readCorpus } from "../../src/classify/corpus";
 import { capText, RequestEncoder } from "../../src/classify/encode";
-import { estimateTokens } from "../../src/classify/features";
+import { estimateTokens, STRUCT_SIZE } from "../../src/classify/features";
 import { countText, emptyCounts, type TextCounts } from "../../src/classify/text-counts";
 import { hashWord, IdBuffer, TextHasher, WordTable, words } from "../../src/classify/tokenize";
 import type { ClassifyInput } from "../../src/classify/types";
@@ -173,8 +173,8 @@ describe("signals", () => {
 });
 
 describe("InputBuilder", () => {
-  // Layout: 16 buckets -> words 0..15, chars 16..31; 4 GloVe rows -> conversation 32..35, last user 36..39;
-  // 2 structural rows 40..41; bias 42.
+  // Layout: 16 buckets -> words 0..15, chars 16..31; 4 GloVe rows -> conversation 32..35, last user 36..39,
+  // known words 40..43; 2 structural rows 44..45; bias 46.
   test.each([
     [
       [5, 5, 7],
@@ -182,18 +182,18 @@ describe("InputBuilder", () => {
       [0, 2],
       [0],
       [0, 3],
-      [5, 7, 23, 32, 34, 36, 41, 42],
+      [5, 7, 23, 32, 34, 36, 45, 46],
       [2 / 3, 1 / 3, 1, 0.5, 0.5, 1, 3, 1],
       [0, 2, 0, 0],
     ],
-    [[1], [], [0], [0], [0, 0], [1, 32, 36, 42], [1, 1, 1, 1], [0, 0]],
+    [[1], [], [0], [0], [0, 0], [1, 32, 36, 46], [1, 1, 1, 1], [0, 0]],
     [
       [3, 4],
       [4, 9],
       [0, 1, 2, 1],
       [0, 2],
       [1.5, 0],
-      [3, 4, 20, 25, 32, 33, 34, 36, 38, 40, 42],
+      [3, 4, 20, 25, 32, 33, 34, 36, 38, 44, 46],
       [0.5, 0.5, 0.5, 0.5, 0.25, 0.5, 0.25, 0.5, 0.5, 1.5, 1],
       [0, 1, 2, 0, 2, 0],
     ],
@@ -213,6 +213,34 @@ describe("InputBuilder", () => {
   });
 });
 
+describe("known words", () => {
+  const vocabulary = ["the", "cat"];
+  const tokenizer = { buckets: 1 << 12, minN: 3, maxN: 5, maxWordChars: 24 };
+  const hasher = new TextHasher(tokenizer, new WordTable(vocabulary));
+  const encoder = new RequestEncoder(hasher);
+  const offsets = layoutOffsets({ buckets: tokenizer.buckets, gloveRows: 3, structSize: STRUCT_SIZE });
+
+  test("a GloVe word's character n-grams are one row of its own, weighted by its share of the bag", () => {
+    // "<the>" and "<cat>" have 3 + 2 + 1 = 6 n-grams each; "dog" is unknown: its 6 n-grams are hashed.
+    const { inputs } = encoder.encodeRequest(request([message("user", "The cat the dog")]));
+    const known = [...inputs.ids].flatMap((id, k) =>
+      id >= offsets.knownChars && id < offsets.struct ? [[id - offsets.knownChars, inputs.weights[k]]] : [],
+    );
+    const total = 1 + 4 * 6; // the bias id + four words
+    expect(known.map(([row]) => row)).toEqual([1, 2]);
+    expect(known[0]?.[1]).toBeCloseTo(2 / total, 6);
+    expect(known[1]?.[1]).toBeCloseTo(1 / total, 6);
+    const chars = [...inputs.ids].filter((id) => id >= offsets.char && id < offsets.gloveMean);
+    expect(chars.length).toBe(1 + 6); // the bias id + the n-grams of "dog"
+  });
+
+  test("vocabulary words longer than maxWordChars have no n-grams of their own", () => {
+    const short = new TextHasher({ ...tokenizer, maxWordChars: 4 }, new WordTable(["the", "longer"]));
+    const { starts } = short.wordGrams(["the", "longer"]);
+    expect([...starts]).toEqual([0, 0, 6, 6]);
+  });
+});
+
 describe("numbers and sentences", () => {
   test.each([
     ["Tom has 12 apples and 3.5 pears. He eats 2,000 of them!", 3, 2],
@@ -227,10 +255,15 @@ describe("numbers and sentences", () => {
 
 describe("the request path's inputs equal the build's", () => {
   const rows = readCorpus(join(import.meta.dir, "../fixtures/classify/labelled.jsonl"));
-  const hasher = new TextHasher(
-    { buckets: 1 << 12, minN: 3, maxN: 5, maxWordChars: 8 },
-    new WordTable(["the", "a", "of", "is", "what", "write", "function", "prove", "and"]),
-  );
+  const vocabulary = ["the", "a", "of", "is", "what", "write", "function", "prove", "and", "international"];
+  const tokenizer = { buckets: 1 << 12, minN: 3, maxN: 5, maxWordChars: 8 };
+  const hasher = new TextHasher(tokenizer, new WordTable(vocabulary));
+  const grams = hasher.wordGrams(vocabulary);
+  const offsets = layoutOffsets({
+    buckets: tokenizer.buckets,
+    gloveRows: vocabulary.length + 1,
+    structSize: STRUCT_SIZE,
+  });
   const encoder = new RequestEncoder(hasher, { lastUserChars: 600, contextChars: 300, headShare: 0.75 });
   const extra: ClassifyInput[] = [
     request([
@@ -262,7 +295,8 @@ describe("the request path's inputs equal the build's", () => {
       const fast = encoder.encodeRequest(input);
       expect(fast.signals).toEqual(full.signals);
       const expected = sum(full.inputs.ids, full.inputs.weights);
-      const actual = sum(fast.inputs.ids, fast.inputs.weights);
+      const expanded = expandKnownChars(fast.inputs, offsets, grams);
+      const actual = sum(expanded.ids, expanded.weights);
       expect([...actual.keys()].sort((a, b) => a - b)).toEqual([...expected.keys()].sort((a, b) => a - b));
       for (const [id, weight] of expected) expect(actual.get(id)).toBeCloseTo(weight, 6);
       expect(parts(fast.inputs.maxIds, fast.inputs.maxWidth)).toEqual(

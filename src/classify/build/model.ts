@@ -10,6 +10,8 @@ export interface ModelShape {
   dense: number;
   /** Hidden units of the head; 0 means a linear head. */
   hidden: number;
+  /** Adds direct per-bucket logit weights (linear head only; see `ModelParams.direct`). */
+  direct?: boolean;
 }
 
 export interface ModelParams {
@@ -22,6 +24,12 @@ export interface ModelParams {
   /** MLP only: `CLASSES x hidden`. */
   w2: Float32Array;
   b2: Float32Array;
+  /**
+   * Linear head only: direct logit weights of every n-gram bucket, `2 buckets x CLASSES` (word bag, then
+   * character bag), trained jointly with the table: a sparse logistic regression beside the low-rank fastText
+   * path, folded into the same projected table at export. Empty when off.
+   */
+  direct: Float32Array;
 }
 
 /** Seeded generator (mulberry32): the build is deterministic for a given seed. */
@@ -53,7 +61,8 @@ export function createParams(shape: ModelShape, random: () => number): ModelPara
   const w2 = new Float32Array(shape.hidden > 0 ? CLASSES * shape.hidden : 0);
   const range2 = Math.sqrt(6 / (shape.hidden + CLASSES));
   for (let i = 0; i < w2.length; i++) w2[i] = (random() * 2 - 1) * range2;
-  return { shape, table, w1, b1: new Float32Array(first), w2, b2: new Float32Array(CLASSES) };
+  const direct = new Float32Array(shape.direct && shape.hidden === 0 ? 2 * shape.buckets * CLASSES : 0);
+  return { shape, table, w1, b1: new Float32Array(first), w2, b2: new Float32Array(CLASSES), direct };
 }
 
 export function cloneParams(params: ModelParams): ModelParams {
@@ -64,6 +73,7 @@ export function cloneParams(params: ModelParams): ModelParams {
     b1: params.b1.slice(),
     w2: params.w2.slice(),
     b2: params.b2.slice(),
+    direct: params.direct.slice(),
   };
 }
 
@@ -137,6 +147,10 @@ export function forward(
   } else trace.inputMask.fill(1);
   if (hidden === 0) {
     affine(params.w1, params.b1, x, inputs, trace.logits);
+    if (params.direct.length > 0) {
+      addDirect(params.direct, example.ngramIds, 0, trace.logits);
+      addDirect(params.direct, example.charIds, params.shape.buckets, trace.logits);
+    }
     return trace.logits;
   }
   affine(params.w1, params.b1, x, inputs, trace.hidden);
@@ -149,6 +163,23 @@ export function forward(
   }
   affine(params.w2, params.b2, trace.hidden, hidden, trace.logits);
   return trace.logits;
+}
+
+/** Adds the mean of the direct rows of `ids` (shifted by `offset` buckets) to the logits. */
+function addDirect(direct: Float32Array, ids: Int32Array, offset: number, logits: Float32Array): void {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const base = ((ids[i] as number) + offset) * CLASSES;
+    a += direct[base] as number;
+    b += direct[base + 1] as number;
+    c += direct[base + 2] as number;
+  }
+  const inverse = 1 / Math.max(1, ids.length);
+  logits[0] = (logits[0] as number) + a * inverse;
+  logits[1] = (logits[1] as number) + b * inverse;
+  logits[2] = (logits[2] as number) + c * inverse;
 }
 
 function affine(w: Float32Array, b: Float32Array, x: Float32Array, inputs: number, out: Float32Array): void {
@@ -182,6 +213,8 @@ export interface Gradients {
   b2: Float32Array;
   /** The n-gram mean's gradient per example, applied sparsely to the table. */
   rows: Array<{ ids: Int32Array; gradient: Float32Array }>;
+  /** The logits' gradient per example and bag, applied sparsely to the direct weights (bucket offset per bag). */
+  direct: Array<{ ids: Int32Array; offset: number; gradient: Float32Array }>;
 }
 
 export function createGradients(params: ModelParams): Gradients {
@@ -191,6 +224,7 @@ export function createGradients(params: ModelParams): Gradients {
     w2: new Float32Array(params.w2.length),
     b2: new Float32Array(params.b2.length),
     rows: [],
+    direct: [],
   };
 }
 
@@ -224,6 +258,10 @@ export function backward(
   const target = ordinalTarget(example.label, smoothing);
   for (let c = 0; c < CLASSES; c++) dLogits[c] = (dLogits[c] ?? 0) - (target[c] ?? 0);
   const inputs = trace.x.length;
+  if (params.direct.length > 0) {
+    grads.direct.push({ ids: example.ngramIds, offset: 0, gradient: dLogits.slice() });
+    grads.direct.push({ ids: example.charIds, offset: params.shape.buckets, gradient: dLogits.slice() });
+  }
   const dX = new Float32Array(inputs);
   let dFirst: Float32Array = dLogits;
   if (hidden > 0) {

@@ -110,8 +110,24 @@ export function projectedTable(model: ExportedModel, w1: Float32Array, b1: Float
   const glove = (r: number, d: number) => model.glove.values[r * gloveDim + d] ?? 0; // scale folded into w1
   block(offsets.word, model.ngram.rows, ngramDim, 0, ngram);
   block(offsets.char, model.ngram.rows, ngramDim, ngramDim, ngram);
+  if (model.direct.length > 0 && first === 3) {
+    // Direct logit weights (word rows, then char rows: the same order as the table's first two blocks).
+    const scale = 1 / model.temperature;
+    for (let i = 0; i < model.direct.length; i++) table[i] = (table[i] ?? 0) + (model.direct[i] ?? 0) * scale;
+  }
   block(offsets.gloveMean, model.glove.rows, gloveDim, 2 * ngramDim, glove);
   block(offsets.lastMean, model.glove.rows, gloveDim, 2 * ngramDim + gloveDim, glove);
+  // Known words: the sum of each word's character n-gram rows (direct weights included).
+  const { starts, ids } = model.wordGrams;
+  for (let r = 0; r < model.glove.rows; r++) {
+    const end = starts[r + 1] ?? 0;
+    for (let g = starts[r] ?? 0; g < end; g++) {
+      const from = (offsets.char + (ids[g] ?? 0)) * first;
+      for (let o = 0; o < first; o++)
+        table[(offsets.knownChars + r) * first + o] =
+          (table[(offsets.knownChars + r) * first + o] ?? 0) + (table[from + o] ?? 0);
+    }
+  }
   for (let j = 0; j < model.structSize; j++) {
     for (let o = 0; o < first; o++)
       table[(offsets.struct + j) * first + o] = w1[o * inputs + 2 * ngramDim + 4 * gloveDim + j] ?? 0;

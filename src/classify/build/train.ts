@@ -31,6 +31,10 @@ export interface TrainOptions {
   ordinalSmoothing: number;
   /** From this epoch on, the weights are averaged over epochs (SWA) and the average is what dev judges; 0 = off. */
   averageFrom: number;
+  /** Adam rate of the direct per-bucket logit weights (`ModelParams.direct`), updated lazily (touched rows only). */
+  directLearningRate: number;
+  /** L2 penalty of the direct weights, applied to the rows a batch touches. */
+  directDecay: number;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -45,6 +49,8 @@ export const DEFAULT_TRAIN: TrainOptions = {
   inputDropout: 0,
   ordinalSmoothing: 0.15,
   averageFrom: 0,
+  directLearningRate: 0.005,
+  directDecay: 1e-6,
 };
 
 export interface EpochReport {
@@ -132,6 +138,65 @@ function applyRows(params: ModelParams, grads: Gradients, rate: number): void {
   grads.rows.length = 0;
 }
 
+/** Adam over the direct weights that only visits the buckets a batch touched (the rest have zero gradient). */
+class LazyAdam {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private readonly gradient: Float32Array;
+  private readonly touched: Int32Array;
+  private readonly marked: Uint8Array;
+  private count = 0;
+  private step = 0;
+  constructor(
+    private readonly values: Float32Array,
+    private readonly rate: number,
+    private readonly decay: number,
+  ) {
+    this.m = new Float32Array(values.length);
+    this.v = new Float32Array(values.length);
+    this.gradient = new Float32Array(values.length);
+    this.touched = new Int32Array(values.length / CLASSES);
+    this.marked = new Uint8Array(values.length / CLASSES);
+  }
+  accumulate(grads: Gradients): void {
+    for (const { ids, offset, gradient } of grads.direct) {
+      const inverse = 1 / Math.max(1, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const row = (ids[i] as number) + offset;
+        if (this.marked[row] === 0) {
+          this.marked[row] = 1;
+          this.touched[this.count++] = row;
+        }
+        for (let c = 0; c < CLASSES; c++)
+          this.gradient[row * CLASSES + c] =
+            (this.gradient[row * CLASSES + c] as number) + (gradient[c] as number) * inverse;
+      }
+    }
+    grads.direct.length = 0;
+  }
+  apply(scale: number): void {
+    this.step++;
+    const correction1 = 1 - 0.9 ** this.step;
+    const correction2 = 1 - 0.999 ** this.step;
+    for (let t = 0; t < this.count; t++) {
+      const row = this.touched[t] as number;
+      this.marked[row] = 0;
+      for (let c = 0; c < CLASSES; c++) {
+        const i = row * CLASSES + c;
+        const value = this.values[i] as number;
+        const g = (this.gradient[i] as number) * scale + this.decay * value;
+        this.gradient[i] = 0;
+        const m = 0.9 * (this.m[i] as number) + 0.1 * g;
+        const v = 0.999 * (this.v[i] as number) + 0.001 * g * g;
+        this.m[i] = m;
+        this.v[i] = v;
+        this.values[i] = value - (this.rate * (m / correction1)) / (Math.sqrt(v / correction2) + 1e-8);
+      }
+    }
+    this.count = 0;
+  }
+}
+
 /** Running average: average += (params - average) * share, for every weight. */
 function blend(average: ModelParams, params: ModelParams, share: number): ModelParams {
   const pairs: Array<[Float32Array, Float32Array]> = [
@@ -140,6 +205,7 @@ function blend(average: ModelParams, params: ModelParams, share: number): ModelP
     [average.b1, params.b1],
     [average.w2, params.w2],
     [average.b2, params.b2],
+    [average.direct, params.direct],
   ];
   for (const [target, source] of pairs) {
     for (let i = 0; i < target.length; i++) target[i] = target[i]! + (source[i]! - target[i]!) * share;
@@ -164,6 +230,10 @@ export function train(
     { adam: new Adam(params.w2, options.headLearningRate, options.weightDecay), grad: grads.w2 },
     { adam: new Adam(params.b2, options.headLearningRate, 0), grad: grads.b2 },
   ];
+  const direct =
+    params.direct.length > 0
+      ? new LazyAdam(params.direct, options.directLearningRate, options.directDecay)
+      : undefined;
   const trace = createTrace(shape);
   const order = [...trainSet];
   const history: EpochReport[] = [];
@@ -183,6 +253,10 @@ export function train(
       }
       const scale = 1 / batch.length;
       for (const { adam, grad } of optimisers) adam.apply(grad, scale);
+      if (direct) {
+        direct.accumulate(grads);
+        direct.apply(scale);
+      }
       applyRows(params, grads, tableRate);
     }
     let judged = params;
