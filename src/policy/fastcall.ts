@@ -34,7 +34,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * Calls `fn(a, b, c)` with two strings and an ArrayBuffer of float64s, and reads back the string it returns. The wrapper's own path
+ * Calls `fn(a, b, c, d)` with three strings and an ArrayBuffer of float64s, and reads back the string it returns. The wrapper's own path
  * (`newString`, `callFunction`, `getString`) cost ~8 µs per decision here: emscripten encodes UTF-8 in a
  * JavaScript loop and every value becomes a tracked handle object. This writes the strings with
  * `TextEncoder.encodeInto` into one reusable buffer in the module's memory and frees every value it creates
@@ -47,7 +47,7 @@ export class FastCall {
   private readonly internals: ContextInternals;
   private readonly fn: number;
   private readonly thisValue: number;
-  /** One malloc'd block: argv (3 pointers), then the strings; grown when an input needs more. */
+  /** One malloc'd block: argv (4 pointers), then the strings; grown when an input needs more. */
   private block = 0;
   private blockBytes = 0;
 
@@ -76,10 +76,10 @@ export class FastCall {
     this.thisValue = context.undefined.value as unknown as number;
   }
 
-  call(a: string, b: string, numbers: Float64Array): FastResult {
+  call(a: string, b: string, c: string, numbers: Float64Array): FastResult {
     const { ffi, module, ctx } = this;
-    // 12 bytes of argv (16 reserved), then the strings: UTF-8 needs at most 3 bytes per UTF-16 unit, plus a NUL each.
-    const need = 16 + 3 * (a.length + b.length) + 2;
+    // 16 bytes of argv, then the strings: UTF-8 needs at most 3 bytes per UTF-16 unit, plus a NUL each.
+    const need = 16 + 3 * (a.length + b.length + c.length) + 3;
     if (need > this.blockBytes) this.grow(need);
     const block = this.block;
     // QTS_NewArrayBuffer hands its buffer to the ArrayBuffer, which frees it when collected: a fresh malloc.
@@ -88,26 +88,33 @@ export class FastCall {
     if (numbersPointer === 0) throw new Error("the sandbox module is out of memory");
     let heap = module.HEAPU8;
     new Float64Array(heap.buffer, numbersPointer, numbers.length).set(numbers);
-    // One encodeInto for both: JSON.stringify escapes NUL, so the NULs written here are the only ones.
+    // One encodeInto for the three; a NUL inside one of them is refused (JSON.stringify escapes NUL).
     const pa = block + 16;
-    const written = encoder.encodeInto(`${a}\0${b}\0`, heap.subarray(pa, block + this.blockBytes)).written;
+    const written = encoder.encodeInto(
+      `${a}\0${b}\0${c}\0`,
+      heap.subarray(pa, block + this.blockBytes),
+    ).written;
     const pb = heap.indexOf(0, pa) + 1;
-    if (pb === 0 || heap.indexOf(0, pb) !== pa + written - 1) {
+    const pc = heap.indexOf(0, pb) + 1;
+    if (pc === 0 || heap.indexOf(0, pc) !== pa + written - 1) {
       module._free(numbersPointer);
       throw new TypeError("a policy input part contains NUL");
     }
     const va = ffi.QTS_NewString(ctx, pa);
     const vb = ffi.QTS_NewString(ctx, pb);
-    const vc = ffi.QTS_NewArrayBuffer(ctx, numbersPointer, numberBytes);
+    const vc = ffi.QTS_NewString(ctx, pc);
+    const vd = ffi.QTS_NewArrayBuffer(ctx, numbersPointer, numberBytes);
     heap = module.HEAPU8; // an allocation may have grown (and so replaced) the memory buffer
-    const argv = new Uint32Array(heap.buffer, block, 3);
+    const argv = new Uint32Array(heap.buffer, block, 4);
     argv[0] = va;
     argv[1] = vb;
     argv[2] = vc;
-    const result = ffi.QTS_Call(ctx, this.fn, this.thisValue, 3, block);
+    argv[3] = vd;
+    const result = ffi.QTS_Call(ctx, this.fn, this.thisValue, 4, block);
     ffi.QTS_FreeValuePointer(ctx, va);
     ffi.QTS_FreeValuePointer(ctx, vb);
     ffi.QTS_FreeValuePointer(ctx, vc);
+    ffi.QTS_FreeValuePointer(ctx, vd);
     const error = ffi.QTS_ResolveException(ctx, result);
     if (error !== 0) {
       ffi.QTS_FreeValuePointer(ctx, result);

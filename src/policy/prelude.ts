@@ -10,12 +10,14 @@ import { FIXED_NUMBERS, FIXED_STRINGS } from "./transport";
  *   top level creates (then it runs once, at compile); the
  *   realm (globalThis, every builtin, hidden intrinsics) is deep-frozen before any policy code runs, so
  *   nothing can carry state from one decision to the next;
- * - what the prelude itself keeps between decisions (parsed candidate lists, the last key, the empty
- *   record and list) is deep-frozen and holds only primitives, so sharing it shares nothing changeable;
+ * - what the prelude itself keeps between decisions (parsed candidate lists, the last strings array and
+ *   key, the empty record and list) is deep-frozen and holds only primitives, so sharing it shares nothing
+ *   changeable;
  * - `Date` reads the decision's `now`, `Math.random` throws: a decision is a pure function of its input;
- * - two strings and an ArrayBuffer cross in (the per-request strings as a JSON array, a candidate-list
- *   slot, the per-request numbers as float64s) and one JSON string crosses out, which is far cheaper than
- *   building handles; the classifier's signals cross (as JSON, through a host function) only if read.
+ * - three strings and an ArrayBuffer cross in (the rarely changing strings as a JSON array, or "" when
+ *   unchanged; a candidate-list slot; now; the per-request numbers as float64s) and one JSON string
+ *   crosses out, which is far cheaper than building handles; the classifier's signals cross (as JSON,
+ *   through a host function) only if read.
  */
 export const PRELUDE_SOURCE = `(() => {
   "use strict";
@@ -123,19 +125,27 @@ export const PRELUDE_SOURCE = `(() => {
     held.list = freeze(next);
   }
 
-  // The per-request values arrive in a fixed order (transport.ts owns it): every number, and the request's
-  // three flags, as float64s in an ArrayBuffer; the strings, nulls and the small records as a JSON array.
+  // The per-request values arrive in a fixed order (transport.ts owns it): every number, the request's three
+  // flags and the tier's index as float64s in an ArrayBuffer; \`now\` as a string (with the user and agent,
+  // when set, as a JSON array); the other strings, nulls and the small records as a JSON array, sent only
+  // when it changed and otherwise reused as last parsed.
   // QuickJS's JSON.parse costs ~0.2 us per token here and ~0.85 us per fractional number, and object keys
   // were half the tokens. The objects are rebuilt from literals and frozen as they are built; a test checks
   // every object arrives frozen and the whole input crosses intact. Every object here is new on each call,
-  // except these shared, frozen stand-ins for the common empty cases (the host sends 0 for them) and the
-  // last key object: every value in them is a primitive and they are frozen, so sharing them shares nothing.
+  // except these shared, frozen stand-ins for the common empty cases (the host sends 0 for them), the last
+  // key object, and the records inside the last strings array (metadata, headers, tool_choice): every value
+  // in them is a primitive and they are frozen, so sharing them shares nothing.
   const EMPTY_RECORD = freeze({});
   const EMPTY_LIST = freeze([]);
   const Float64 = Float64Array;
   let key = freeze({ id: "", name: "", team: null, env: null });
 
-  function build(s, n, candidates, readSignals) {
+  const TIERS = freeze(["simple", "medium", "complex"]);
+  // The last strings array parsed (never handed to a policy; the records in it are frozen), reused while the
+  // host sends "" for it.
+  let strings = EMPTY_LIST;
+
+  function build(s, n, candidates, readSignals, nowArgument) {
     let signals;
     let budgets = EMPTY_LIST;
     const count = (s.length - ${FIXED_STRINGS}) >> 2;
@@ -156,8 +166,20 @@ export const PRELUDE_SOURCE = `(() => {
       }
       freeze(budgets);
     }
-    if (s[7] !== key.id || s[8] !== key.name || s[9] !== key.team || s[10] !== key.env) {
-      key = freeze({ id: s[7], name: s[8], team: s[9], env: s[10] });
+    if (s[5] !== key.id || s[6] !== key.name || s[7] !== key.team || s[8] !== key.env) {
+      key = freeze({ id: s[5], name: s[6], team: s[7], env: s[8] });
+    }
+    let tier;
+    let now = nowArgument;
+    let user = null;
+    let agent = null;
+    if (n[8] >= 0) tier = TIERS[n[8]];
+    else {
+      const unusual = parse(nowArgument);
+      tier = unusual[0];
+      now = unusual[1];
+      user = unusual[2];
+      agent = unusual[3];
     }
     const flags = n[3];
     const maxTokens = n[2];
@@ -169,15 +191,15 @@ export const PRELUDE_SOURCE = `(() => {
         max_tokens: maxTokens === maxTokens ? maxTokens : null,
         stream: (flags & 1) !== 0,
         tools: (flags & 2) !== 0,
-        tool_choice: s[1] === null ? null : freeze(s[1]),
+        tool_choice: s[1],
         images: (flags & 4) !== 0,
         json_mode: s[2],
-        metadata: s[3] === 0 ? EMPTY_RECORD : freeze(s[3]),
-        user: s[4],
-        headers: s[5] === 0 ? EMPTY_RECORD : freeze(s[5]),
+        metadata: s[3] === 0 ? EMPTY_RECORD : s[3],
+        user,
+        headers: s[4] === 0 ? EMPTY_RECORD : s[4],
       }),
       classification: freeze({
-        tier: s[6],
+        tier,
         confidence: n[4],
         scores: freeze({ simple: n[5], medium: n[6], complex: n[7] }),
         // Fetched from the host on first read: most policies never look at the classifier's signals.
@@ -186,9 +208,9 @@ export const PRELUDE_SOURCE = `(() => {
         },
       }),
       key,
-      agent: s[11],
+      agent,
       budgets,
-      now: s[12],
+      now,
       candidates,
     });
   }
@@ -198,19 +220,21 @@ export const PRELUDE_SOURCE = `(() => {
     if (typeof first !== "function") throw new TypeError("the policy must define function route(input)");
     // Only for a top level proven unable to carry state (stateless.ts); otherwise it runs on every call.
     const kept = once === true ? first : undefined;
-    return function call(json, list, numbers) {
+    return function call(json, list, nowArgument, numbers) {
       const slot = list.charCodeAt(0) - 48;
       const n = new Float64(numbers);
-      if (list.length > 1) {
-        if (list.length > 2 || list.charCodeAt(1) !== 42) lists[slot] = { statics: freezeInput(parse(list.slice(1))), list: undefined };
-        const s = parse(json);
-        candidateList(lists[slot], n, ${FIXED_NUMBERS} + 3 * ((s.length - ${FIXED_STRINGS}) >> 2));
-        return finish(s, n, lists[slot].list);
+      if (json.length > 0) {
+        // The array stays internal; the flat records a policy sees in it are frozen once, here.
+        strings = parse(json);
+        freeze(strings[1]);
+        freeze(strings[3]);
+        freeze(strings[4]);
       }
-      return finish(parse(json), n, lists[slot].list);
-    };
-    function finish(s, n, candidates) {
-      const input = build(s, n, candidates, readSignals);
+      if (list.length > 1) {
+        if (list.charCodeAt(1) !== 42) lists[slot] = { statics: freezeInput(parse(list.slice(1))), list: undefined };
+        candidateList(lists[slot], n, ${FIXED_NUMBERS} + 3 * ((strings.length - ${FIXED_STRINGS}) >> 2));
+      }
+      const input = build(strings, n, lists[slot].list, readSignals, nowArgument);
       nowText = input.now;
       nowMs = Number.NaN;
       const route = kept ?? factory();
@@ -218,7 +242,7 @@ export const PRELUDE_SOURCE = `(() => {
       const text = stringify(answer);
       if (text === undefined) throw new TypeError("route() must return an object, got " + typeof answer);
       return text;
-    }
+    };
   }
 
   function describe(error) {

@@ -224,6 +224,8 @@ export class SandboxPolicy {
    */
   private readonly slots: Array<{ json: string; dynamic: Float64Array | undefined } | undefined> = [];
   private nextSlot = 0;
+  /** The strings JSON the VM last parsed (undefined: unknown, resend). */
+  private lastStrings: string | undefined;
   private readonly fast: FastCall;
 
   constructor(private readonly parts: PolicyParts) {
@@ -258,7 +260,10 @@ export class SandboxPolicy {
     let result: FastResult;
     try {
       this.parts.current.signals = input.signals;
-      result = this.fast.call(input.strings, list, input.numbers);
+      // The strings cross only when they differ from the last ones the VM parsed ("" reuses those).
+      const strings = input.strings === this.lastStrings ? "" : input.strings;
+      this.lastStrings = undefined; // unknown until the call succeeds
+      result = this.fast.call(strings, list, input.now, input.numbers);
     } catch (error) {
       // Only the module's own allocator can fail here (it is near its cap): recompile into a fresh module.
       clock.disarm();
@@ -289,6 +294,7 @@ export class SandboxPolicy {
     const usedMs = overrun ? clock.used() : 0;
     clock.disarm();
     this.slots[slot] = { json, dynamic: numbers.slice(input.dynamicAt) };
+    this.lastStrings = input.strings;
     if (this.parts.runtime.hasPendingJob()) {
       this.tainted = true;
       return {

@@ -8,11 +8,15 @@ import type { PolicyBudget, PolicyCandidate, PolicyInput } from "./contract";
  * (the bulk, and rarely changed: the VM keeps the last parsed, frozen list), `signals` (crossing only if
  * the policy reads them), every per-request number (and the three request flags) as float64s that the VM
  * reads from an ArrayBuffer (QuickJS's JSON.parse costs ~0.85 µs per fractional number here, and budgets and
- * the classifier's scores carry 17 significant digits), and the remaining strings and nulls as a JSON array
- * in a fixed order (no keys). The order is documented by `encode` and read by the prelude's `build`.
+ * the classifier's scores carry 17 significant digits, the tier as its index), `now` as a plain string, and the
+ * remaining strings and nulls as a JSON array in a fixed order (no keys), which the VM keeps parsed while it
+ * does not change. The order is documented by `encode` and read by the prelude's `build`.
  */
 export interface EncodedInput {
+  /** The per-request strings that rarely change, as a JSON array (see `encode` for the order). */
   strings: string;
+  /** The decision time as is, or (tier index -1 in `numbers`) the JSON array [tier, now, user, agent]. */
+  now: string;
   /** The per-request numbers, then budgets (three each), then candidates (healthy, p50_ms). */
   numbers: Float64Array;
   /** JSON of the candidates' static part: one string (by identity) per distinct list. */
@@ -24,9 +28,11 @@ export interface EncodedInput {
 }
 
 /** Float64s before the budgets' (see `encode`); each budget then adds three. */
-export const FIXED_NUMBERS = 8;
+export const FIXED_NUMBERS = 9;
 /** JSON strings before the budgets'; each budget then adds four. */
-export const FIXED_STRINGS = 13;
+export const FIXED_STRINGS = 9;
+/** Tiers cross as their index here (the prelude holds the same list). */
+export const TIERS = ["simple", "medium", "complex"] as const;
 
 /**
  * Field-by-field equality of two candidate lists, written out because it runs on every decision: a generic
@@ -128,20 +134,27 @@ export class InputEncoder {
     numbers[5] = scores.simple;
     numbers[6] = scores.medium;
     numbers[7] = scores.complex;
+    // Per request: the tier as its index and `now` as a plain string; when a user or agent is set (they change
+    // from one request to the next), the tier is outside the schema or `now` holds a NUL, the JSON array
+    // [tier, now, user, agent] instead, with the index -1.
+    const tier = TIERS.indexOf(classification.tier);
+    const plain = tier >= 0 && request.user === null && input.agent === null && !input.now.includes("\0");
+    numbers[8] = plain ? tier : -1;
+    const now = plain
+      ? input.now
+      : JSON.stringify([classification.tier, input.now, request.user, input.agent]);
+    // Usually the same from one request to the next (the key, its budgets' names, the client's model and
+    // headers): the sandbox sends this string only when it differs from the last one the VM parsed.
     const strings: unknown[] = [
       request.model,
       request.tool_choice,
       request.json_mode,
       isEmpty(request.metadata) ? 0 : request.metadata,
-      request.user,
       isEmpty(request.headers) ? 0 : request.headers,
-      classification.tier,
       key.id,
       key.name,
       key.team,
       key.env,
-      input.agent,
-      input.now,
     ];
     for (let index = 0; index < budgets.length; index++) {
       const budget = budgets[index] as PolicyBudget;
@@ -161,6 +174,7 @@ export class InputEncoder {
     }
     return {
       strings: JSON.stringify(strings),
+      now,
       numbers,
       candidates: entry.json,
       dynamicAt: dynamic,

@@ -145,3 +145,19 @@ test("health and p50 changes on a held list each arrive as sent, and so does goi
     if (result.ok) expect(JSON.parse(result.text).candidates).toEqual(candidates);
   }
 });
+
+test("a tier outside the schema and a NUL in now still cross as sent; changed strings are seen", () => {
+  const encoder = new InputEncoder();
+  const base = sampleInput();
+  const odd = {
+    ...base,
+    classification: { ...base.classification, tier: "weird" as "simple" },
+    now: "2026-11-26T14:00:00.000Z\0",
+  };
+  const otherUser = { ...base, request: { ...base.request, user: "user-43", metadata: { a: "b" } } };
+  for (const value of [base, odd, base, otherUser, otherUser, base]) {
+    const result = echo.call(encoder.encode(value));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(JSON.parse(result.text)).toEqual(value);
+  }
+});
