@@ -10,6 +10,8 @@ export interface ModelOutputs {
 }
 
 export interface ModelSession {
+  /** Which onnxruntime-node entry point runs the graph: its native binding, or the public API as the fallback. */
+  readonly via: "native" | "public";
   run(inputs: ModelInputs): Promise<ModelOutputs>;
   /** Calibrated probabilities only (synchronous with the native binding): the request path. */
   probs(inputs: ModelInputs): Float32Array | Promise<Float32Array>;
@@ -75,11 +77,16 @@ const BOTH: Fetches = { probs: null, logits: null };
 const PROBS: Fetches = { probs: null };
 
 /** Loads the graph once; single-threaded because one request is microseconds of work. */
-export async function openSession(modelPath: string): Promise<ModelSession> {
+export async function openSession(
+  modelPath: string,
+  /** `native: false` skips the native binding (tests compare the two paths). */
+  options: { native?: boolean } = {},
+): Promise<ModelSession> {
   const bytes = readFileSync(modelPath);
-  const native = await nativeSession(bytes);
+  const native = options.native === false ? undefined : await nativeSession(bytes);
   if (native) {
     return {
+      via: "native",
       run: async (inputs) => {
         const result = native.run(feedsOf(inputs), BOTH, {});
         return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };
@@ -90,6 +97,7 @@ export async function openSession(modelPath: string): Promise<ModelSession> {
   }
   const session = await ort.InferenceSession.create(bytes, OPTIONS);
   return {
+    via: "public",
     run: async (inputs) => {
       const result = await session.run(feedsOf(inputs));
       return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };

@@ -82,6 +82,20 @@ describe.each([
     await session.release();
   });
 
+  test("the native binding (the request path) and the public API (its fallback) give the same outputs", async () => {
+    const native = await openSession(modelPath);
+    const fallback = await openSession(modelPath, { native: false });
+    expect([native.via, fallback.via]).toEqual(["native", "public"]);
+    for (const row of rows) {
+      const { inputs } = encoder.encodeRequest(row.input);
+      const a = await native.probs(inputs);
+      const b = await fallback.probs(inputs);
+      expect([...a]).toEqual([...b]);
+    }
+    await native.release();
+    await fallback.release();
+  });
+
   test("the build is deterministic for a seed", () => {
     const again = buildModel({
       train: rows,
