@@ -5,6 +5,7 @@ import type { Classification, Classifier } from "../classify/types";
 import { type ErrorType, SpendexError } from "../errors";
 import type { ChatRequest, ToolChoice } from "../openai/types";
 import {
+  type PolicyCandidate,
   type PolicyEngine,
   type PolicyInput,
   type PolicyRequest,
@@ -31,6 +32,7 @@ export interface AutoRouterDeps {
 }
 
 export function createAutoRouter(deps: AutoRouterDeps): AutoRouter {
+  const candidates = new CandidateCache();
   return {
     async route(context, traits, constraints, headers) {
       const chat = context.request as ChatRequest;
@@ -46,7 +48,7 @@ export function createAutoRouter(deps: AutoRouterDeps): AutoRouter {
       context.tier = classification.tier;
 
       const decideStart = performance.now();
-      const input = policyInput(deps, context, chat, traits, constraints, headers);
+      const input = policyInput(deps, context, chat, traits, constraints, headers, candidates);
       const policyName = context.key?.policy ?? deps.defaultPolicy;
       const outcome = deps.policies.decide(policyName, input);
       const { decision } = outcome;
@@ -78,17 +80,10 @@ export function policyInput(
   traits: RequestTraits,
   constraints: Constraints,
   headers: Headers,
+  cache: CandidateCache = new CandidateCache(),
 ): PolicyInput {
   const key = context.key;
-  const candidates = deps.catalog
-    .all()
-    .filter((model) => constraints.providers.has(model.provider))
-    .map((model) =>
-      toPolicyCandidate(model, {
-        healthy: deps.breakers.state(model.id) !== "open" && deps.breakers.state(model.provider) !== "open",
-        p50Ms: deps.latency.p50(model.id),
-      }),
-    );
+  const candidates = cache.list(deps, constraints.providers);
   const request: PolicyRequest = {
     model: chat.model,
     message_count: chat.messages.length,
@@ -124,21 +119,75 @@ export function policyInput(
   };
 }
 
+/** Most distinct provider sets whose candidate lists are kept (keys may be allowed different providers). */
+const CANDIDATE_LISTS = 8;
+
+/**
+ * The candidate list of each provider set, deep-frozen and reused while every model, its health and its p50
+ * are unchanged: the policy engine then recognises the list by identity instead of comparing it field by
+ * field, and no candidate objects are built per request. Catalog models are compared by identity
+ * (`Catalog.add` replaces a model object, it never edits one in place).
+ */
+export class CandidateCache {
+  private readonly lists = new Map<
+    string,
+    { models: CatalogModel[]; healthy: boolean[]; p50: Array<number | null>; list: PolicyCandidate[] }
+  >();
+
+  list(
+    deps: Pick<AutoRouterDeps, "catalog" | "breakers" | "latency">,
+    providers: ReadonlySet<string>,
+  ): PolicyCandidate[] {
+    let key = "";
+    for (const provider of providers) key += `${provider}\n`;
+    const all = deps.catalog.all();
+    const entry = this.lists.get(key);
+    const models: CatalogModel[] = [];
+    const healthy: boolean[] = [];
+    const p50: Array<number | null> = [];
+    let same = entry !== undefined;
+    for (const model of all) {
+      if (!providers.has(model.provider)) continue;
+      const index = models.length;
+      const up = deps.breakers.state(model.id) !== "open" && deps.breakers.state(model.provider) !== "open";
+      const latency = deps.latency.p50(model.id);
+      models.push(model);
+      healthy.push(up);
+      p50.push(latency);
+      if (
+        same &&
+        (entry?.models[index] !== model || entry.healthy[index] !== up || entry.p50[index] !== latency)
+      )
+        same = false;
+    }
+    if (same && entry !== undefined && entry.models.length === models.length) return entry.list;
+    // Frozen at run time (typed mutable, as PolicyInput declares it): whoever holds it cannot change it.
+    const list = Object.freeze(
+      models.map((model, index) =>
+        deepFreeze(toPolicyCandidate(model, { healthy: healthy[index] === true, p50Ms: p50[index] ?? null })),
+      ),
+    ) as PolicyCandidate[];
+    if (entry === undefined && this.lists.size >= CANDIDATE_LISTS) this.lists.clear();
+    this.lists.set(key, { models, healthy, p50, list });
+    return list;
+  }
+}
+
+function deepFreeze(candidate: PolicyCandidate): PolicyCandidate {
+  Object.freeze(candidate.prices);
+  Object.freeze(candidate.capabilities);
+  return Object.freeze(candidate);
+}
+
 const SNAKE = new Map<string, string>();
 
-/** The classification as policies see it (snake_case signals); names are converted once, not per request. */
+/**
+ * The classification as policies see it (snake_case signals; names are converted once, not per request).
+ * The signals object is built on first read: the policy engine reads it only for a policy that looks at
+ * the signals, and the request log serialises it off the request path.
+ */
 function policyClassification(classification: Classification): PolicyInput["classification"] {
-  const signals: Record<string, number | boolean | string> = {};
-  for (const name in classification.signals) {
-    const value = classification.signals[name];
-    if (value === undefined) continue;
-    let snake = SNAKE.get(name);
-    if (snake === undefined) {
-      snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      SNAKE.set(name, snake);
-    }
-    signals[snake] = value;
-  }
+  let signals: Record<string, number | boolean | string> | undefined;
   return {
     tier: classification.tier,
     confidence: classification.confidence,
@@ -147,8 +196,26 @@ function policyClassification(classification: Classification): PolicyInput["clas
       medium: classification.scores.medium,
       complex: classification.scores.complex,
     },
-    signals,
+    get signals() {
+      signals ??= snakeSignals(classification.signals);
+      return signals;
+    },
   };
+}
+
+function snakeSignals(source: Classification["signals"]): Record<string, number | boolean | string> {
+  const signals: Record<string, number | boolean | string> = {};
+  for (const name in source) {
+    const value = source[name];
+    if (value === undefined) continue;
+    let snake = SNAKE.get(name);
+    if (snake === undefined) {
+      snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      SNAKE.set(name, snake);
+    }
+    signals[snake] = value;
+  }
+  return signals;
 }
 
 function toolChoice(choice: ToolChoice | undefined): PolicyRequest["tool_choice"] {

@@ -136,7 +136,7 @@ export class SandboxHost {
     runtime.setInterruptHandler(() => clock.expired());
     const context = runtime.newContext();
     const held: QuickJSHandle[] = [];
-    const current: CurrentInput = { signals: undefined };
+    const current: CurrentInput = { classification: undefined };
     try {
       clock.arm(COMPILE_DEADLINE_MS);
       const prelude = context.evalCode(PRELUDE_SOURCE, "spendex-prelude.js").unwrap();
@@ -161,7 +161,7 @@ export class SandboxHost {
       }
       // The classifier's signals cross only when a policy reads them: the prelude's getter calls this.
       const readSignals = context.newFunction("signals", () =>
-        context.newString(JSON.stringify(current.signals ?? {})),
+        context.newString(JSON.stringify(current.classification?.signals ?? {})),
       );
       // A top level proven unable to carry state runs once here instead of once per decision (stateless.ts).
       const once = provablyStateless(source) ? context.true : context.false;
@@ -196,7 +196,7 @@ export class SandboxHost {
 }
 /** What the host callbacks of a runtime read during a call; empty between calls. */
 interface CurrentInput {
-  signals: EncodedInput["signals"] | undefined;
+  classification: EncodedInput["classification"] | undefined;
 }
 
 interface PolicyParts {
@@ -259,7 +259,7 @@ export class SandboxPolicy {
     }
     let result: FastResult;
     try {
-      this.parts.current.signals = input.signals;
+      this.parts.current.classification = input.classification;
       // The strings cross only when they differ from the last ones the VM parsed ("" reuses those).
       const strings = input.strings === this.lastStrings ? "" : input.strings;
       this.lastStrings = undefined; // unknown until the call succeeds
@@ -270,7 +270,7 @@ export class SandboxPolicy {
       this.tainted = true;
       return { ok: false, kind: "memory", message: `the sandbox could not take the input: ${String(error)}` };
     } finally {
-      this.parts.current.signals = undefined;
+      this.parts.current.classification = undefined;
     }
     if (!result.ok) {
       const info = describeWith(context, clock, this.parts.describe, result.error);

@@ -23,8 +23,11 @@ export interface EncodedInput {
   candidates: string;
   /** Where the candidates' numbers start in `numbers`. */
   dynamicAt: number;
-  /** Serialised only if the policy reads them: the VM asks the host through a callback (see sandbox.ts). */
-  signals: PolicyInput["classification"]["signals"];
+  /**
+   * Whose signals are serialised only if the policy reads them: the VM asks the host through a callback (see
+   * sandbox.ts). The gateway builds `signals` lazily too, so they are not even read otherwise.
+   */
+  classification: PolicyInput["classification"];
 }
 
 /** Float64s before the budgets' (see `encode`); each budget then adds three. */
@@ -76,6 +79,16 @@ export function sameStatics(a: readonly PolicyCandidate[], b: readonly PolicyCan
   return true;
 }
 
+/** Whether a candidate list and every object in it are frozen (the gateway passes such lists, reused). */
+function deeplyFrozen(candidates: readonly PolicyCandidate[]): boolean {
+  if (!Object.isFrozen(candidates)) return false;
+  for (const candidate of candidates) {
+    if (!Object.isFrozen(candidate) || !Object.isFrozen(candidate.prices)) return false;
+    if (!Object.isFrozen(candidate.capabilities)) return false;
+  }
+  return true;
+}
+
 /** No own enumerable keys: such records cross as 0 and arrive as one shared, frozen `{}` (see the prelude). */
 function isEmpty(record: Record<string, string>): boolean {
   for (const _ in record) return false;
@@ -93,16 +106,19 @@ export class InputEncoder {
    * string, which the sandbox recognises by identity and keeps parsed (see CANDIDATE_SLOTS in sandbox.ts).
    */
   private recent: Array<{ list: PolicyCandidate[]; json: string }> = [];
+  /** The last deep-frozen list passed in and its entry: a frozen list cannot change, so identity suffices. */
+  private lastFrozen:
+    | { source: readonly PolicyCandidate[]; entry: { list: PolicyCandidate[]; json: string } }
+    | undefined;
 
   encode(input: PolicyInput): EncodedInput {
     const { candidates, classification } = input;
     const recent = this.recent;
     let hit = -1;
-    for (let index = 0; index < recent.length; index++) {
-      if (sameStatics(candidates, (recent[index] as { list: PolicyCandidate[] }).list)) {
-        hit = index;
-        break;
-      }
+    const frozen = this.lastFrozen;
+    if (frozen !== undefined && frozen.source === candidates) hit = recent.indexOf(frozen.entry);
+    for (let index = 0; hit < 0 && index < recent.length; index++) {
+      if (sameStatics(candidates, (recent[index] as { list: PolicyCandidate[] }).list)) hit = index;
     }
     let entry: { list: PolicyCandidate[]; json: string };
     if (hit < 0) {
@@ -120,6 +136,8 @@ export class InputEncoder {
         recent.unshift(entry);
       }
     }
+    if (frozen?.source !== candidates && deeplyFrozen(candidates))
+      this.lastFrozen = { source: candidates, entry };
     // Values only, in the order the prelude's build() reads them: parsing keys inside QuickJS cost as much as
     // the values. Spelled out because this is the hot path; transport.test.ts proves every field crosses.
     const { request, key, budgets } = input;
@@ -178,7 +196,7 @@ export class InputEncoder {
       numbers,
       candidates: entry.json,
       dynamicAt: dynamic,
-      signals: classification.signals,
+      classification,
     };
   }
 }
