@@ -35,6 +35,12 @@ export class ConfigError extends Error {
 }
 
 /** The four native providers and how the environment connects them. */
+/**
+ * Rows per request-log batch. The event loop spends 3–10 µs a row handing a batch to the writer thread; 32 rows
+ * keep that pause near 0.1 ms, where 256 rows stalled whichever request arrived during it for 1–3 ms.
+ */
+const DEFAULT_LOG_BATCH = 32;
+
 const NATIVE = [
   { name: "openai", kind: "openai", env: "OPENAI", baseUrl: "https://api.openai.com/v1" },
   { name: "anthropic", kind: "anthropic", env: "ANTHROPIC", baseUrl: "https://api.anthropic.com" },
@@ -135,7 +141,7 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
     budgets: file.budgets ?? [],
     webhookUrl: file.alerts?.webhookUrl,
     log: {
-      batchSize: file.log?.batchSize ?? 256,
+      batchSize: file.log?.batchSize ?? DEFAULT_LOG_BATCH,
       flushIntervalMs: file.log?.flushIntervalMs ?? 50,
       ...(file.log?.deadLetterPath ? { deadLetterPath: file.log.deadLetterPath } : {}),
     },

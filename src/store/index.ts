@@ -40,7 +40,7 @@ export interface StoreOptions {
 export function openStore(options: StoreOptions & { url: `sqlite:${string}` }): SqliteStore;
 export function openStore(options: StoreOptions): Store;
 export function openStore(options: StoreOptions): Store {
-  const log = { batchSize: 256, flushIntervalMs: 50, ...options.log };
+  const log = { batchSize: 32, flushIntervalMs: 50, ...options.log };
   const { url } = options;
   if (url.startsWith("sqlite:")) return openSqliteStore(url.slice("sqlite:".length) || ":memory:", log);
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
