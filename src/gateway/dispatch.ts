@@ -149,7 +149,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Every candidate failed: the upstream's own 429 when that was the cause throughout, else 503. */
 function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
   const tried = attempts
-    .map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status || a.error})`)
+    .map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status >= 300 ? a.status : a.error})`)
     .join(", ");
   if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
     const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));

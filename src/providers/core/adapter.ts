@@ -8,7 +8,7 @@ import type {
   ProviderConnection,
   StreamResult,
 } from "../types";
-import { readErrorBody } from "./errors";
+import { badResponse, readErrorBody } from "./errors";
 import { type StreamTranslator, sseStream } from "./sse";
 import { UpstreamCall } from "./upstream";
 
@@ -64,13 +64,19 @@ export class HttpAdapter implements ProviderAdapter {
 
   async complete(options: CallOptions): Promise<CompletionResult> {
     const { call, response } = await this.send(options, false);
-    let json: unknown;
+    let text: string;
     try {
-      json = await response.json();
+      text = await response.text();
     } catch (error) {
       throw call.failureFrom(error, "interrupted");
     } finally {
       call.finish();
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw badResponse(this.connection.name, `the body is not JSON (${describeBody(response, text)})`);
     }
     return this.wire.response(json, options);
   }
@@ -83,4 +89,10 @@ export class HttpAdapter implements ProviderAdapter {
     }
     return sseStream(response.body, call, this.wire.translator(options));
   }
+}
+
+/** For the error message: the content type and the first characters, never more (it may echo anything). */
+function describeBody(response: Response, text: string): string {
+  const type = response.headers.get("content-type") ?? "no content type";
+  return text.length === 0 ? `${type}, empty` : `${type}, ${text.length} characters`;
 }

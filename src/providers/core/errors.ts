@@ -113,6 +113,19 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
   });
 }
 
+/** A 2xx answer that is not what the protocol promises (not JSON, no choices). Retryable: another try may do. */
+export function badResponse(provider: string, what: string): ProviderError {
+  return new ProviderError({
+    provider,
+    upstreamStatus: 200,
+    type: "upstream_error",
+    code: "upstream_bad_response",
+    status: 502,
+    retryable: true,
+    message: `The provider '${provider}' sent an unexpected response: ${redact(what, "")}.`,
+  });
+}
+
 export type TransportFailure = "first_byte" | "idle" | "total" | "unreachable" | "interrupted";
 
 /** No usable response: a timeout, a refused connection or a stream cut mid-way. Always retryable. */

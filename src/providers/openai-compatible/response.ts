@@ -1,11 +1,13 @@
 // OpenAI-format response body -> CompletionResult (the body passes through; only usage is read).
 
 import type { TokenCounts } from "../../catalog/types";
-import { ProviderError } from "../../errors";
 import type { ChatCompletion, Usage } from "../../openai/types";
+import { badResponse } from "../core/errors";
 import type { CompletionResult } from "../types";
 
 export const ZERO_TOKENS: TokenCounts = Object.freeze({ prompt: 0, cached: 0, completion: 0 });
+
+export { badResponse };
 
 export function tokensFromUsage(usage: Usage | null | undefined): TokenCounts {
   if (usage == null) return ZERO_TOKENS;
@@ -16,23 +18,16 @@ export function tokensFromUsage(usage: Usage | null | undefined): TokenCounts {
   };
 }
 
-export function badResponse(provider: string, what: string): ProviderError {
-  return new ProviderError({
-    provider,
-    upstreamStatus: 200,
-    type: "upstream_error",
-    code: "upstream_bad_response",
-    status: 502,
-    retryable: true,
-    message: `The provider '${provider}' sent an unexpected response: ${what}.`,
-  });
-}
-
 /** The parsed body is the client's answer as is; a missing usage becomes zeros so `usage` is always present. */
 export function fromOpenAIResponse(json: unknown, provider: string): CompletionResult {
   const body = json as ChatCompletion;
   if (typeof body !== "object" || body === null || !Array.isArray(body.choices)) {
-    throw badResponse(provider, "no choices");
+    // Some OpenAI-compatible servers answer 200 with an error object: say what it said.
+    const said = (body as { error?: { message?: unknown } } | null)?.error?.message;
+    throw badResponse(
+      provider,
+      typeof said === "string" ? `an error with status 200: ${said}` : "no choices",
+    );
   }
   if (body.usage == null) body.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   return { body, tokens: tokensFromUsage(body.usage) };
