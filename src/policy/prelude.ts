@@ -224,11 +224,10 @@ export const PRELUDE_SOURCE = `(() => {
       const slot = list.charCodeAt(0) - 48;
       const n = new Float64(numbers);
       if (json.length > 0) {
-        // The array stays internal; the flat records a policy sees in it are frozen once, here.
+        // The array stays internal; everything in it a policy can see is deep-frozen once, here (it is shared
+        // by every decision until the strings change, so nothing in it may be changeable).
         strings = parse(json);
-        freeze(strings[1]);
-        freeze(strings[3]);
-        freeze(strings[4]);
+        for (let i = 0; i < strings.length; i++) freezeInput(strings[i]);
       }
       if (list.length > 1) {
         if (list.charCodeAt(1) !== 42) lists[slot] = { statics: freezeInput(parse(list.slice(1))), list: undefined };

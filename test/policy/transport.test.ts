@@ -161,3 +161,34 @@ test("a tier outside the schema and a NUL in now still cross as sent; changed st
     if (result.ok) expect(JSON.parse(result.text)).toEqual(value);
   }
 });
+
+test("records kept between decisions are deep-frozen even when a caller nests objects the schema forbids", async () => {
+  const host = await SandboxHost.create({ ...DEFAULT_LIMITS, deadlineMs: 1_000 });
+  const policy = host.compile(
+    "nested.js",
+    `function route(input) {
+      const nested = input.request.metadata.nested;
+      let thawed = Object.isFrozen(nested) ? "frozen" : "thawed";
+      try { nested.x = (nested.x || 0) + 1; } catch { thawed += "-refused"; }
+      return { model: "openai/gpt-5-nano", tags: [thawed, String(nested.x)] };
+    }`,
+  );
+  try {
+    const encoder = new InputEncoder();
+    const base = sampleInput();
+    const input = {
+      ...base,
+      request: { ...base.request, metadata: { nested: {} } as unknown as Record<string, string> },
+    };
+    for (let round = 0; round < 3; round++) {
+      const result = policy.call(encoder.encode(input));
+      expect(result.ok ? JSON.parse(result.text).tags : result.message).toEqual([
+        "frozen-refused",
+        "undefined",
+      ]);
+    }
+  } finally {
+    policy.dispose();
+    host.close();
+  }
+});
