@@ -31,7 +31,15 @@ export interface PolicyEngineOptions {
   only?: readonly string[];
   limits?: Partial<SandboxLimits>;
   onError?: (event: PolicyErrorEvent) => void;
+  /**
+   * A policy that keeps failing expensively (deadline, memory or stack: each costs up to its limit) is paused after
+   * `failures` such failures in a row: for `pauseMs` the built-in answers at once, then the policy is tried again.
+   * Default 5 failures, 30 s. A new revision starts fresh.
+   */
+  breaker?: { failures: number; pauseMs: number };
 }
+
+const DEFAULT_BREAKER = { failures: 5, pauseMs: 30_000 };
 
 export interface PolicyEngine {
   /** Synchronous; never throws for a policy's fault: the built-in answers and `error` says why. */
@@ -52,6 +60,10 @@ export interface PolicyEngine {
 interface LivePolicy {
   source: PolicySource;
   compiled: SandboxPolicy | undefined;
+  /** Expensive failures (timeout, memory, stack) in a row. */
+  strikes: number;
+  /** performance.now() until which the policy is paused; 0 when it runs. */
+  pausedUntil: number;
 }
 
 /** Loads and compiles every policy in `options.dir`; resolves once the sandbox module is ready. */
@@ -65,6 +77,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   const live = new Map<string, LivePolicy>();
   const failed = new Map<string, { revision: string; message: string }>();
   const report = options.onError ?? (() => {});
+  const breaker = options.breaker ?? DEFAULT_BREAKER;
 
   function reload(): void {
     const sources = readPolicyDir(options.dir, options.only);
@@ -80,7 +93,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
         // Compile fully before swapping: a decision sees the old revision or the new one, never a mix.
         const compiled = warmed(host.compile(source.file, source.source));
         current?.compiled?.dispose();
-        live.set(source.name, { source, compiled });
+        live.set(source.name, { source, compiled, strikes: 0, pausedUntil: 0 });
         failed.delete(source.name);
       } catch (error) {
         const message = error instanceof PolicyCompileError ? error.message : String(error);
@@ -146,13 +159,34 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       return fallback(input, name, compileError?.revision ?? "builtin", error, start);
     }
     const revision = entry.source.revision;
+    if (entry.pausedUntil > start) {
+      // Paused: answered by the built-in without paying the policy's limits again (reported once, when paused).
+      const decision = builtinDecide(input);
+      const error = `policy "${name}" is paused for ${Math.ceil((entry.pausedUntil - start) / 1000)} s more after ${entry.strikes} failures in a row (deadline, memory or stack); the built-in policy answered`;
+      return { decision, policy: name, revision, error, builtin: true, elapsedUs: since(start) };
+    }
     const compiled = runnable(entry);
     if (compiled === undefined)
       return fallback(input, name, revision, "the sandbox could not load the policy", start);
     const result = compiled.call(encoder.encode(input));
     // Checked after every call (one property read): a bloated module is swapped even if no call failed.
     maybeReplaceModule();
-    if (!result.ok) return fallback(input, name, revision, result.message, start);
+    if (!result.ok) {
+      if (result.kind === "timeout" || result.kind === "memory" || result.kind === "stack") {
+        entry.strikes += 1;
+        if (entry.strikes >= breaker.failures) {
+          entry.pausedUntil = performance.now() + breaker.pauseMs;
+          report({
+            policy: name,
+            revision,
+            message: `paused for ${Math.round(breaker.pauseMs / 1000)} s after ${entry.strikes} failures in a row (last: ${result.message}); the built-in policy answers meanwhile`,
+            phase: "decide",
+          });
+        }
+      }
+      return fallback(input, name, revision, result.message, start);
+    }
+    entry.strikes = 0;
     const normalised = normaliseDecision(JSON.parse(result.text) as unknown, input.candidates);
     if (!normalised.ok) return fallback(input, name, revision, normalised.error, start);
     const outcome: PolicyOutcome = {
