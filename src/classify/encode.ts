@@ -2,7 +2,7 @@
 
 import { InputBuilder, type ModelInputs } from "./bag";
 import { buildSignals, conversationShape, messageText, STRUCT_SIZE, structVector } from "./features";
-import { countText, emptyCounts } from "./text-counts";
+import { addCounts, countText, emptyCounts } from "./text-counts";
 import { IdBuffer, type TextHasher, WordBag } from "./tokenize";
 import type { ClassifyInput, Signals } from "./types";
 
@@ -94,6 +94,7 @@ export class RequestEncoder {
     const sampled = this.sampleTexts(texts, last);
 
     const counts = emptyCounts();
+    const lastCounts = emptyCounts();
     this.ngrams.reset();
     this.chars.reset();
     this.glove.reset();
@@ -115,7 +116,10 @@ export class RequestEncoder {
       const text = sampled[index] as string;
       if (text.length < (texts[index]?.length ?? 0)) wasSampled = true;
       if (!text) continue;
-      countText(text, counts);
+      if (index === last) {
+        countText(text, lastCounts);
+        addCounts(counts, lastCounts);
+      } else countText(text, counts);
       if (index === last) lastStart = this.glove.length;
       const count = this.hasher.hash(text, this.ngrams, this.chars, this.glove, words, known);
       tokens += count;
@@ -130,6 +134,7 @@ export class RequestEncoder {
     const signals = buildSignals({
       shape,
       counts,
+      lastCounts,
       tokens,
       codeTokens: counts.code,
       lastUserTokens,

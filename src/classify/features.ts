@@ -76,6 +76,8 @@ export function estimateTokens(totalChars: number, messages: number): number {
 export interface SignalInput {
   shape: ConversationShape;
   counts: TextCounts;
+  /** Counts of the (sampled) last user turn alone. */
+  lastCounts: TextCounts;
   tokens: number;
   codeTokens: number;
   lastUserTokens: number;
@@ -112,8 +114,34 @@ export function buildSignals(input: SignalInput): Signals {
     numbers: counts.numbers,
     sentences: counts.sentences,
     lastUserTokens: input.lastUserTokens,
+    lastNumbers: input.lastCounts.numbers,
+    lastSentences: input.lastCounts.sentences,
+    lastDollars: input.lastCounts.dollars,
+    lastLatex: input.lastCounts.latex,
+    lastOptions: input.lastCounts.options,
     sampled: input.sampled,
   };
+}
+
+/**
+ * One-hot bins of the last user turn's numbers, sentences and tokens: the difficulty labels of templated sources
+ * (e.g. word problems by their steps) follow these counts in steps, not along one log-linear slope.
+ */
+const BINS = {
+  numbers: [1, 2, 3, 4, 5, 6, 8, 10, 14],
+  sentences: [1, 2, 3, 4, 5, 6, 8, 12],
+  tokens: [8, 16, 32, 48, 64, 96, 128, 256, 512],
+} as const;
+
+const binNames = (name: string, edges: readonly number[]) =>
+  Array.from({ length: edges.length + 1 }, (_, k) =>
+    k === 0 ? `last_${name}<${edges[0]}` : `last_${name}>=${edges[k - 1]}`,
+  );
+
+function binIndex(value: number, edges: readonly number[]): number {
+  let k = 0;
+  while (k < edges.length && value >= (edges[k] as number)) k++;
+  return k;
 }
 
 /** Names of the structural vector's entries, in order (the model card lists them). */
@@ -142,16 +170,27 @@ export const STRUCT_NAMES = [
   "log_numbers",
   "log_sentences",
   "log_tokens_per_sentence",
-] as const;
+  "log_last_numbers",
+  "log_last_sentences",
+  "log_last_dollars",
+  "log_last_latex",
+  "log_last_options",
+  ...binNames("numbers", BINS.numbers),
+  ...binNames("sentences", BINS.sentences),
+  ...binNames("tokens", BINS.tokens),
+];
 
 export const STRUCT_SIZE = STRUCT_NAMES.length;
+/** Where the one-hot bins start in the structural vector. */
+const BINNED_FROM = STRUCT_NAMES.indexOf("last_numbers<1");
 
 const num = (value: unknown) => (typeof value === "number" ? value : 0);
 
-/** The signals as the model's structural input (log-scaled counts, flags as 0/1). */
+/** The signals as the model's structural input (log-scaled counts, flags as 0/1, one-hot bins). */
 export function structVector(signals: Signals, totalChars: number): Float32Array {
   const flag = (value: boolean) => (value ? 1 : 0);
-  return Float32Array.from([
+  const out = new Float32Array(STRUCT_SIZE);
+  out.set([
     Math.log1p(signals.estimatedTokens),
     Math.log1p(signals.lastUserChars),
     Math.log1p(signals.systemChars),
@@ -176,5 +215,17 @@ export function structVector(signals: Signals, totalChars: number): Float32Array
     Math.log1p(num(signals.numbers)),
     Math.log1p(num(signals.sentences)),
     Math.log1p(num(signals.lastUserTokens) / Math.max(1, num(signals.sentences))),
+    Math.log1p(num(signals.lastNumbers)),
+    Math.log1p(num(signals.lastSentences)),
+    Math.log1p(num(signals.lastDollars)),
+    Math.log1p(num(signals.lastLatex)),
+    Math.log1p(num(signals.lastOptions)),
   ]);
+  let at = BINNED_FROM;
+  out[at + binIndex(num(signals.lastNumbers), BINS.numbers)] = 1;
+  at += BINS.numbers.length + 1;
+  out[at + binIndex(num(signals.lastSentences), BINS.sentences)] = 1;
+  at += BINS.sentences.length + 1;
+  out[at + binIndex(num(signals.lastUserTokens), BINS.tokens)] = 1;
+  return out;
 }

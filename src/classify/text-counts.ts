@@ -17,6 +17,10 @@ export interface TextCounts {
   sentences: number;
   listItems: number;
   fences: number;
+  /** `$` signs (inline LaTeX maths, or money in word problems). */
+  dollars: number;
+  /** Lines that start like a multiple-choice option: `A.`, `B)`, `(C)`, `D:` (letters A to E) and a space. */
+  options: number;
 }
 
 export function emptyCounts(): TextCounts {
@@ -34,7 +38,14 @@ export function emptyCounts(): TextCounts {
     sentences: 0,
     listItems: 0,
     fences: 0,
+    dollars: 0,
+    options: 0,
   };
+}
+
+/** Adds `part` into `total`. */
+export function addCounts(total: TextCounts, part: TextCounts): void {
+  for (const key of Object.keys(part) as Array<keyof TextCounts>) total[key] += part[key];
 }
 
 /** ASCII character classes for the counting pass. */
@@ -88,6 +99,8 @@ export function countText(text: string, counts: TextCounts): void {
   let fences = 0;
   let numbers = 0;
   let sentences = 0;
+  let dollars = 0;
+  let options = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
@@ -102,6 +115,7 @@ export function countText(text: string, counts: TextCounts): void {
     if (lineStart) {
       lineStart = false;
       if (isListMarker(text, i)) listItems++;
+      if (isOptionMarker(text, i)) options++;
     }
     switch (kind) {
       case Kind.Digit:
@@ -139,6 +153,7 @@ export function countText(text: string, counts: TextCounts): void {
         break;
       case Kind.Math:
         math++;
+        if (c === 36) dollars++;
         break;
       case Kind.Code:
         code++;
@@ -160,6 +175,21 @@ export function countText(text: string, counts: TextCounts): void {
   counts.fences += fences;
   counts.numbers += numbers;
   counts.sentences += sentences;
+  counts.dollars += dollars;
+  counts.options += options;
+}
+
+const isOptionLetter = (code: number) => code >= 65 && code <= 69;
+
+/** `A. `, `B) `, `C: `, `(D) ` at the start of a line. */
+function isOptionMarker(text: string, index: number): boolean {
+  let at = index;
+  const open = text.charCodeAt(at) === 40;
+  if (open) at++;
+  if (!isOptionLetter(text.charCodeAt(at))) return false;
+  const marker = text.charCodeAt(at + 1);
+  const closes = open ? marker === 41 : marker === 46 || marker === 41 || marker === 58;
+  return closes && text.charCodeAt(at + 2) === 32;
 }
 
 /** `- `, `* `, `• `, `1. `, `1) `, `a) ` at the start of a line. */
