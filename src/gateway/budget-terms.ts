@@ -114,3 +114,23 @@ export function round(usd: number): number {
 }
 
 export function noop(): void {}
+
+/** What a request and its policy see of one budget: limit, spend, what remains, when it resets. */
+export function view(
+  row: BudgetRow,
+  ledger: Ledger,
+  counter?: { spentUsd: number; reservedUsd: number },
+): BudgetView {
+  const spent = counter?.spentUsd ?? ledger.spent;
+  const reserved = counter?.reservedUsd ?? ledger.reserved;
+  return {
+    scope: row.scope,
+    name: row.name,
+    limit_usd: row.limitUsd,
+    spent_usd: round(spent),
+    reserved_usd: round(reserved),
+    remaining_usd: round(Math.max(0, row.limitUsd - spent - reserved)),
+    period: row.period,
+    resets_at: ledger.resetsAt,
+  };
+}

@@ -26,6 +26,7 @@ import {
   sharedKey,
   THRESHOLDS,
   unavailable,
+  view,
 } from "./budget-terms";
 
 export {
@@ -358,23 +359,4 @@ export class BudgetGuard {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
-}
-
-function view(
-  row: BudgetRow,
-  ledger: Ledger,
-  counter?: { spentUsd: number; reservedUsd: number },
-): BudgetView {
-  const spent = counter?.spentUsd ?? ledger.spent;
-  const reserved = counter?.reservedUsd ?? ledger.reserved;
-  return {
-    scope: row.scope,
-    name: row.name,
-    limit_usd: row.limitUsd,
-    spent_usd: round(spent),
-    reserved_usd: round(reserved),
-    remaining_usd: round(Math.max(0, row.limitUsd - spent - reserved)),
-    period: row.period,
-    resets_at: ledger.resetsAt,
-  };
 }
