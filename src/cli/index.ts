@@ -12,6 +12,7 @@ usage: bun run spendex <command> [...]
   budgets set|list|remove      spend limits per key, team or agent
   policy check|test|bench      routing policies in policies/
   replay                       re-run logged auto decisions against a policy
+  log import [--dry-run]       write rows set aside in the dead-letter file back into the request log
   model build|eval             the tier classifier
   simulate --port N            the provider simulator (OpenAI, Anthropic, Gemini wire formats)
   demo                         simulator + gateway + sample requests, with a table of what happened
@@ -21,11 +22,12 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "keys":
-    case "budgets": {
+    case "budgets":
+    case "log": {
       const settings = loadSettings(process.env);
       let store: Store;
       try {
-        store = openStore({ url: settings.databaseUrl });
+        store = openStore({ url: settings.databaseUrl, log: settings.log });
         await store.ready;
       } catch (error) {
         // A bad or unreachable DATABASE_URL is the user's to fix: say what is wrong, without a stack trace.
@@ -34,6 +36,7 @@ async function run(argv: string[]): Promise<number> {
       }
       try {
         if (command === "keys") return await (await import("./keys")).runKeysCommand(rest, store);
+        if (command === "log") return await (await import("./log")).runLogCommand(rest, store);
         return await (await import("./budgets")).runBudgetsCommand(rest, store);
       } finally {
         await store.close();

@@ -6,6 +6,7 @@ import { openSqliteStore, type SqliteStore } from "./sqlite";
 import type { Store } from "./types";
 
 export type { BudgetPeriod, BudgetRepository, BudgetRow, BudgetScope, SpendRow } from "./budgets";
+export type { DeadLetterEntry } from "./dead-letter";
 export type { IssuedKey, KeyEnv, KeyRecord, KeyRepository } from "./keys";
 export { generateKey, hashKey, parseKey } from "./keys";
 export type { PostgresStore } from "./postgres";
@@ -16,6 +17,7 @@ export {
   type BudgetStore,
   type CreateKeyOptions,
   chain,
+  type ImportResult,
   JsonText,
   type KeyStore,
   type LoggedRequest,

@@ -7,6 +7,7 @@ import { DeadLetter, refusedBySqlite } from "./dead-letter";
 import type * as schema from "./schema";
 import { requests } from "./schema";
 import {
+  type ImportResult,
   JsonText,
   type LoggedRequest,
   type QueuedRow,
@@ -76,6 +77,7 @@ export class RequestLog implements RequestLogStore {
   private readonly insert: Statement;
   private readonly insertBatch: (rows: QueuedRow[]) => void;
   private readonly insertEach: (rows: QueuedRow[]) => Refusal[];
+  private readonly importEach: (rows: readonly QueuedRow[]) => ImportResult;
   private readonly deadLetter: DeadLetter;
   private worker: Worker | undefined;
   /** Batches posted to the writer thread and not yet acknowledged, by message id. */
@@ -105,6 +107,19 @@ export class RequestLog implements RequestLogStore {
         }
       });
       return refused;
+    });
+    this.importEach = sqlite.transaction((rows: readonly QueuedRow[]) => {
+      const result: ImportResult = { inserted: 0, present: 0, refused: [] };
+      rows.forEach((row, index) => {
+        try {
+          if (this.insert.run(...toValues(row)).changes > 0) result.inserted += 1;
+          else result.present += 1;
+        } catch (error) {
+          if (!refusedBySqlite(error)) throw error;
+          result.refused.push({ index, error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+      return result;
     });
     this.deadLetter = new DeadLetter(
       options.deadLetterPath ?? (path && path !== ":memory:" ? `${path}.deadletter.jsonl` : undefined),
@@ -179,6 +194,12 @@ export class RequestLog implements RequestLogStore {
   /** The dead-letter file (undefined for an in-memory database, whose refused rows are kept in memory). */
   deadLetterPath(): string | undefined {
     return this.deadLetter.path;
+  }
+
+  importRows(rows: readonly QueuedRow[]): ImportResult {
+    const result = this.importEach(rows);
+    this.written += result.inserted;
+    return result;
   }
 
   private setAside(batch: QueuedRow[], refused: Refusal[]): void {

@@ -86,6 +86,21 @@ export interface RequestLogStore {
   close(): Promise<void>;
   /** Logged rows, oldest first. */
   read(options?: ReadOptions): MaybePromise<LoggedRequest[]>;
+  /** Where rows the database refused are set aside (undefined: kept in memory, for an in-memory database). */
+  deadLetterPath(): string | undefined;
+  /**
+   * Writes rows now, one at a time, bypassing the queue (`spendex log import`): rows already present are
+   * counted, not written twice; rows the database refuses are named and not set aside again. A transient
+   * failure (locked, unreachable) throws, with nothing counted as refused.
+   */
+  importRows(rows: readonly QueuedRow[]): MaybePromise<ImportResult>;
+}
+
+export interface ImportResult {
+  inserted: number;
+  /** Rows whose id was already in the log. */
+  present: number;
+  refused: Array<{ index: number; error: string }>;
 }
 
 export interface Store {

@@ -143,6 +143,32 @@ export function repositorySuite(name: string, backend: Backend, options: SuiteOp
       expect(await reader.log.read({ since: start, limit: 10, withDecision: true })).toEqual([]);
     });
 
+    test("request log: importRows writes new rows, counts rows already present, names refused ones", async () => {
+      const store = await open();
+      const start = Date.now();
+      const prefix = `import-${start}`;
+      store.log.record(row(`${prefix}-present`, start));
+      await store.log.flush();
+      const result = await store.log.importRows([
+        row(`${prefix}-new`, start + 1),
+        row(`${prefix}-present`, start),
+        { ...row(`${prefix}-bad`, start + 2), status: null as unknown as number },
+        { ...row(`${prefix}-new2`, start + 3), stream: true },
+      ]);
+      expect(result.inserted).toBe(2);
+      expect(result.present).toBe(1);
+      expect(result.refused.map((refusal) => refusal.index)).toEqual([2]);
+      expect(result.refused[0]?.error.toLowerCase()).toContain("null");
+      const stored = (await store.log.read({ since: start })).filter((logged) =>
+        logged.id.startsWith(prefix),
+      );
+      expect(stored.map((logged) => [logged.id, logged.stream])).toEqual([
+        [`${prefix}-present`, false],
+        [`${prefix}-new`, false],
+        [`${prefix}-new2`, true],
+      ]);
+    });
+
     for (const writer of ["inline", "thread"] as const) {
       test(`request log (${writer} writer): a row the database refuses is set aside in the dead-letter file and the rest of its batch is written`, async () => {
         const dir = mkdtempSync(join(tmpdir(), "spendex-dead-letter-"));

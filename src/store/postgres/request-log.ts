@@ -6,6 +6,7 @@ import { DeadLetter, refusedByPostgres } from "../dead-letter";
 import type { RequestLogOptions } from "../request-log";
 import { requests } from "../schema.pg";
 import {
+  type ImportResult,
   JsonText,
   type LoggedRequest,
   type QueuedRow,
@@ -134,6 +135,24 @@ export class PgRequestLog implements RequestLogStore {
         return;
       }
     }
+  }
+
+  async importRows(rows: readonly QueuedRow[]): Promise<ImportResult> {
+    await this.ready;
+    const result: ImportResult = { inserted: 0, present: 0, refused: [] };
+    for (const [index, row] of rows.entries()) {
+      try {
+        const written = await this
+          .sql`INSERT INTO requests ${this.sql([toColumns(row)] as never, COLUMN_NAMES)} ON CONFLICT (id) DO NOTHING RETURNING id`;
+        if (written.length > 0) result.inserted += 1;
+        else result.present += 1;
+      } catch (error) {
+        if (!refusedByPostgres(error)) throw error;
+        result.refused.push({ index, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    this.written += result.inserted;
+    return result;
   }
 
   // ON CONFLICT keeps a retried batch that did reach the database (reply lost) from failing forever.
