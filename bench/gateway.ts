@@ -6,8 +6,16 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatTable } from "../src/cli/table";
-import { openStore } from "../src/store";
-import { type Child, type LatencyStats, progress, sequential, spawnServer, stats, throughput } from "./lib";
+import {
+  type Child,
+  type LatencyStats,
+  progress,
+  sequential,
+  spawnServer,
+  startGateway,
+  stats,
+  throughput,
+} from "./lib";
 
 const QUICK = process.argv.includes("--quick");
 const ROUNDS = 5;
@@ -45,40 +53,6 @@ interface Target {
 
 const message = { role: "user", content: "Summarise the plot of Hamlet in one sentence, please." };
 const bodyFor = (model: string, stream: boolean) => JSON.stringify({ model, messages: [message], stream });
-
-async function startGateway(name: string, simPort: number, extraEnv: Record<string, string> = {}) {
-  const db = join(work, `${name}.db`);
-  const store = openStore({ url: `sqlite:${db}` });
-  const key = (await store.keys.create({ name: "bench", env: "live" })).key;
-  // A generous budget, so that the measured path includes reserving and settling spend.
-  await store.budgets.set({ scope: "key", name: "bench", period: "day", limitUsd: 1_000_000 });
-  await store.close();
-  const config = join(work, `${name}.config.json`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: [
-        {
-          name: "backup",
-          baseUrl: `http://127.0.0.1:${simPort}/v1`,
-          apiKeyEnv: "BACKUP_API_KEY",
-          models: [{ name: "backup-nano", tier: "simple", prices: { input: 0.05, output: 0.4 } }],
-        },
-      ],
-    }),
-  );
-  const child = await spawnServer("src/main.ts", {
-    PORT: "0",
-    DATABASE_URL: `sqlite:${db}`,
-    SPENDEX_CONFIG: config,
-    OPENAI_API_KEY: "sk-bench",
-    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
-    BACKUP_API_KEY: "sk-backup",
-    ...extraEnv,
-  });
-  children.push(child);
-  return { port: child.port, key };
-}
 
 function target(name: string, base: string, key: string, model = "gpt-5-nano"): Target {
   return {
@@ -155,8 +129,10 @@ async function main() {
     UPSTREAM: `http://127.0.0.1:${sim.port}`,
   });
   children.push(floor);
-  const gateway = await startGateway("healthy", sim.port);
-  const faulty = await startGateway("faulty", faultySim.port);
+  const gateway = await startGateway(work, "healthy", sim.port);
+  children.push(gateway);
+  const faulty = await startGateway(work, "faulty", faultySim.port);
+  children.push(faulty);
 
   const direct = target("direct", `http://127.0.0.1:${sim.port}/v1`, "sk-bench");
   const proxy = target("floor", `http://127.0.0.1:${floor.port}/v1`, "sk-bench");

@@ -1,6 +1,9 @@
 // Benchmark plumbing: child processes that report their port, latency sampling, percentiles, tables.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { openStore } from "../src/store";
 
 export interface Child {
   port: number;
@@ -86,4 +89,46 @@ export async function throughput(
 
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/**
+ * A gateway in its own process on a fresh SQLite file under `work`, with one key (returned) that has a generous
+ * daily budget, so that the measured path includes reserving and settling spend; OpenAI points at the simulator.
+ */
+export async function startGateway(
+  work: string,
+  name: string,
+  simPort: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Child & { key: string }> {
+  const db = join(work, `${name}.db`);
+  const store = openStore({ url: `sqlite:${db}` });
+  const key = (await store.keys.create({ name: "bench", env: "live" })).key;
+  // A generous budget, so that the measured path includes reserving and settling spend.
+  await store.budgets.set({ scope: "key", name: "bench", period: "day", limitUsd: 1_000_000 });
+  await store.close();
+  const config = join(work, `${name}.config.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: [
+        {
+          name: "backup",
+          baseUrl: `http://127.0.0.1:${simPort}/v1`,
+          apiKeyEnv: "BACKUP_API_KEY",
+          models: [{ name: "backup-nano", tier: "simple", prices: { input: 0.05, output: 0.4 } }],
+        },
+      ],
+    }),
+  );
+  const child = await spawnServer("src/main.ts", {
+    PORT: "0",
+    DATABASE_URL: `sqlite:${db}`,
+    SPENDEX_CONFIG: config,
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
+    BACKUP_API_KEY: "sk-backup",
+    ...extraEnv,
+  });
+  return { ...child, key };
 }
