@@ -51,16 +51,31 @@ interface Target {
   streamBody: string;
 }
 
-const message = { role: "user", content: "Summarise the plot of Hamlet in one sentence, please." };
-const bodyFor = (model: string, stream: boolean) => JSON.stringify({ model, messages: [message], stream });
+const SHORT = "Summarise the plot of Hamlet in one sentence, please.";
+/** A 2,000-character request (code to review, with a question), for the classifier's share of `auto` at a realistic size. */
+const LONG = (() => {
+  const code =
+    "```ts\nexport function merge(a: number[], b: number[]): number[] {\n  const out: number[] = [];\n  let i = 0;\n  let j = 0;\n  while (i < a.length && j < b.length) out.push(a[i] <= b[j] ? a[i++] : b[j++]);\n  return out.concat(a.slice(i), b.slice(j));\n}\n```\n";
+  let text = "Please review this TypeScript helper from our billing service. ";
+  while (text.length < 1_700) {
+    text += code;
+    text += "It runs on every invoice batch, so allocation and worst-case behaviour matter to us. ";
+  }
+  return `${text.slice(0, 1_900)}\nIs it correct for empty and duplicate inputs, and what would you change?`.slice(
+    0,
+    2_000,
+  );
+})();
+const bodyFor = (model: string, stream: boolean, content: string) =>
+  JSON.stringify({ model, messages: [{ role: "user", content }], stream });
 
-function target(name: string, base: string, key: string, model = "gpt-5-nano"): Target {
+function target(name: string, base: string, key: string, model = "gpt-5-nano", content = SHORT): Target {
   return {
     name,
     url: `${base}/chat/completions`,
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: bodyFor(model, false),
-    streamBody: bodyFor(model, true),
+    body: bodyFor(model, false, content),
+    streamBody: bodyFor(model, true, content),
   };
 }
 
@@ -139,6 +154,7 @@ async function main() {
   const pinned = target("gateway", `http://127.0.0.1:${gateway.port}/v1`, gateway.key);
   const breakerOpen = target("gateway-failover", `http://127.0.0.1:${faulty.port}/v1`, faulty.key);
   const auto = target("gateway-auto", `http://127.0.0.1:${gateway.port}/v1`, gateway.key, "auto");
+  const auto2k = target("gateway-auto-2k", `http://127.0.0.1:${gateway.port}/v1`, gateway.key, "auto", LONG);
   const autoOn = await send(auto).then(
     () => true,
     (error: unknown) => {
@@ -146,7 +162,9 @@ async function main() {
       return false;
     },
   );
-  const targets = autoOn ? [direct, proxy, pinned, auto, breakerOpen] : [direct, proxy, pinned, breakerOpen];
+  const targets = autoOn
+    ? [direct, proxy, pinned, auto, auto2k, breakerOpen]
+    : [direct, proxy, pinned, breakerOpen];
 
   collectTimings = true;
   const latency = await latencyRounds(targets, false);
@@ -204,6 +222,7 @@ async function main() {
   const pinnedStats = latency.get("gateway") as LatencyStats;
   const failoverDelta = (latency.get("gateway-failover") as LatencyStats).p50 - pinnedStats.p50;
   const autoStats = latency.get("gateway-auto");
+  const auto2kStats = latency.get("gateway-auto-2k");
   const summary: Record<string, number | string> = {
     gateway_added_p50_ms: round(added),
     floor_added_p50_ms: round(floorAdded),
@@ -211,6 +230,7 @@ async function main() {
     rps_ratio_gateway_to_floor: round((rps.get("gateway") ?? 0) / floorRps, 3),
     breaker_open_minus_healthy_p50_ms: round(failoverDelta),
     auto_minus_pinned_p50_ms: autoStats ? round(autoStats.p50 - pinnedStats.p50) : "n/a",
+    auto_2k_chars_minus_pinned_p50_ms: auto2kStats ? round(auto2kStats.p50 - pinnedStats.p50) : "n/a",
   };
   progress("policy decisions (in process)");
   const { benchPolicy } = await import("./policy");
