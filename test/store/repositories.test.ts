@@ -1,10 +1,11 @@
 // The repository suite over each backend (one line each), and what only PostgreSQL has to prove: failed batches retry.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { runLogCommand } from "../../src/cli/log";
 import { openStore, type Store } from "../../src/store";
 import { createTestDatabase, postgresReachable, SKIP_POSTGRES } from "./services";
 import { repositorySuite, row } from "./suite";
@@ -51,6 +52,49 @@ describe.skipIf(!pg)(pg ? "postgres request log" : `postgres request log — ${S
       expect(count?.n).toBe(20);
     } finally {
       await admin.end();
+    }
+  });
+
+  test("rows PostgreSQL keeps refusing at shutdown are set aside, and `log import` writes them once it is back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spendex-pg-close-"));
+    const deadLetterPath = join(dir, "log.deadletter.jsonl");
+    const errors: unknown[] = [];
+    const log = { batchSize: 1_000, flushIntervalMs: 5, closeRetryMs: 1, deadLetterPath };
+    const store: Store = openStore({ url: database.url, log: { ...log, onError: (e) => errors.push(e) } });
+    await store.ready;
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      await admin`ALTER TABLE requests RENAME TO requests_gone`;
+      const start = Date.now();
+      for (let i = 0; i < 5; i++) store.log.record(row(`closing-${i}`, start + i));
+      await store.close();
+      expect(store.log.pending()).toBe(0);
+      expect(store.log.deadLetteredCount()).toBe(5);
+      const lines = readFileSync(deadLetterPath, "utf8").trim().split("\n");
+      expect(lines.map((line) => (JSON.parse(line) as { row: { id: string } }).row.id)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => `closing-${i}`),
+      );
+      expect(lines[0]).toContain("not written before shutdown");
+
+      await admin`ALTER TABLE requests_gone RENAME TO requests`;
+      const again = openStore({ url: database.url, log });
+      await again.ready;
+      const printed: string[] = [];
+      const print = console.log;
+      console.log = (...parts: unknown[]) => void printed.push(parts.join(" "));
+      try {
+        expect(await runLogCommand(["import"], again)).toBe(0);
+      } finally {
+        console.log = print;
+        await again.close();
+      }
+      expect(printed.join("\n")).toMatch(/\s5\s+5\s+0\s+0\s+0\s*$/m);
+      const ids = await admin`select id from requests where id like 'closing-%' order by time`;
+      expect(ids.map((r) => r.id)).toEqual([0, 1, 2, 3, 4].map((i) => `closing-${i}`));
+      expect(existsSync(deadLetterPath)).toBe(false);
+    } finally {
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

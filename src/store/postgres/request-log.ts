@@ -99,7 +99,7 @@ export class PgRequestLog implements RequestLogStore {
         this.deadLetter.add(this.queue.splice(0), "not written before shutdown: PostgreSQL kept failing");
         return;
       }
-      await Bun.sleep(100 * 2 ** attempt);
+      await Bun.sleep((this.options.closeRetryMs ?? 100) * 2 ** attempt);
     }
   }
 
