@@ -14,6 +14,8 @@ export interface AppDeps {
   readiness: () => Readiness | Promise<Readiness>;
 }
 
+const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
+
 function errorResponse(error: unknown): Response {
   const { status, body, headers } = toErrorBody(error);
   return new Response(JSON.stringify(body), {
@@ -44,8 +46,21 @@ export function createApp(deps: AppDeps) {
     }
   };
   return new Elysia()
-    .onError(({ code, error }) => {
+    .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") {
+        // The chat route asked with another method (a browser's GET, a typo'd client): say so, as OpenAI does.
+        const path = new URL(request.url).pathname;
+        if (request.method !== "POST" && CHAT_PATHS.has(path)) {
+          return errorResponse(
+            new SpendexError({
+              type: "invalid_request_error",
+              code: "method_not_allowed",
+              status: 405,
+              message: `Invalid method for URL (${request.method} ${path}): use POST.`,
+              headers: { allow: "POST" },
+            }),
+          );
+        }
         return errorResponse(
           new SpendexError({
             type: "not_found_error",
