@@ -10,7 +10,16 @@ const Role = T.Union(
   { errorMessage: "must be one of system, developer, user, assistant, tool, function" },
 );
 
-const ContentPart = T.Object({ type: T.String({ minLength: 1 }) }, { additionalProperties: true });
+// Only text parts carry `text` and only image parts `image_url`, so typing them as optional fields checks both
+// without a union (whose errors would only say "expected union value").
+const ContentPart = T.Object(
+  {
+    type: T.String({ minLength: 1 }),
+    text: T.Optional(T.String()),
+    image_url: T.Optional(T.Object({ url: T.String() }, { additionalProperties: true })),
+  },
+  { additionalProperties: true },
+);
 
 const ToolCall = T.Object(
   {
@@ -24,7 +33,12 @@ const ToolCall = T.Object(
 const Message = T.Object(
   {
     role: Role,
-    content: T.Optional(T.Union([T.String(), T.Null(), T.Array(ContentPart)])),
+    content: T.Optional(
+      T.Union([T.String(), T.Null(), T.Array(ContentPart)], {
+        errorMessage:
+          "must be a string or an array of content parts such as {type: 'text', text} or {type: 'image_url', image_url: {url}}",
+      }),
+    ),
     tool_calls: T.Optional(T.Union([T.Array(ToolCall), T.Null()])),
   },
   { additionalProperties: true },
@@ -79,7 +93,23 @@ export function validateChatRequest(body: unknown): ChatRequest {
       break;
     }
   }
-  throw describe(first);
+  throw describe(first && within(first));
+}
+
+/**
+ * A union's own error only says that no variant matched. When exactly one variant got past the value's shape
+ * (content given as an array: only the array variant did), its first error names the real culprit, such as
+ * `messages[0].content[1].text`.
+ */
+function within(error: ValueError): ValueError {
+  let only: ValueError | undefined;
+  for (const variant of error.errors) {
+    const inner = variant.First();
+    if (inner === undefined || inner.path.length <= error.path.length) continue;
+    if (only !== undefined) return error;
+    only = inner;
+  }
+  return only === undefined ? error : within(only);
 }
 
 function describe(error: ValueError | undefined) {
