@@ -3,6 +3,7 @@
 import type { Catalog, CatalogModel, Needs, Tier } from "../catalog";
 import { fits, TIERS } from "../catalog";
 import { invalidRequest, SpendexError } from "../errors";
+import type { ChatRequest } from "../openai/types";
 import type { KeyRecord } from "../store";
 import type { FailoverMode } from "./context";
 
@@ -79,6 +80,44 @@ export function resolvePinned(
     });
   }
   return model;
+}
+
+/**
+ * A pinned model that lacks a capability the request needs (images, tools, a JSON schema) is a 400 naming what it
+ * lacks, rather than a request the upstream would refuse or silently answer without. The context window is not
+ * checked here: the prompt estimate is too rough to refuse a request on.
+ */
+export function requireCapabilities(model: CatalogModel, needs: Needs, request: ChatRequest): void {
+  const { capabilities } = model;
+  let param: string | undefined;
+  let what = "";
+  if (needs.vision && !capabilities.vision) {
+    param = firstImagePart(request) ?? "messages";
+    what = "image inputs";
+  } else if (needs.tools && !capabilities.tools) {
+    param = "tools";
+    what = "tools";
+  } else if (needs.jsonSchema && !capabilities.jsonSchema) {
+    param = "response_format";
+    what = "JSON schema responses";
+  }
+  if (param === undefined) return;
+  throw new SpendexError({
+    type: "invalid_request_error",
+    code: "unsupported_parameter",
+    param,
+    message: `The model '${model.id}' (provider '${model.provider}') does not support ${what}. Pick a model that does, or model 'auto'.`,
+  });
+}
+
+function firstImagePart(request: ChatRequest): string | undefined {
+  for (let i = 0; i < request.messages.length; i++) {
+    const content = request.messages[i]?.content;
+    if (!Array.isArray(content)) continue;
+    const j = content.findIndex((part) => part?.type === "image_url");
+    if (j >= 0) return `messages[${i}].content[${j}]`;
+  }
+  return undefined;
 }
 
 /**

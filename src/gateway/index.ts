@@ -10,7 +10,13 @@ import { Authenticator } from "./authenticate";
 import { Breakers } from "./breaker";
 import { type BudgetGuard, worstCaseUsd } from "./budgets";
 import { newContext, type RequestContext, timed } from "./context";
-import { type Constraints, constraintsFor, failoverCandidates, resolvePinned } from "./decide";
+import {
+  type Constraints,
+  constraintsFor,
+  failoverCandidates,
+  requireCapabilities,
+  resolvePinned,
+} from "./decide";
 import { ClientAbortError, dispatch } from "./dispatch";
 import { LatencyTracker } from "./latency";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
@@ -129,9 +135,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
           }
         }
       } else {
-        chosen = timed(context, "decide", () => [
-          resolvePinned(catalog, chat.model, constraints, connected, settings.disconnected),
-        ]);
+        chosen = timed(context, "decide", () => {
+          const pinned = resolvePinned(catalog, chat.model, constraints, connected, settings.disconnected);
+          requireCapabilities(pinned, traits.needs, chat);
+          return [pinned];
+        });
       }
       const first = chosen[0];
       if (!first) throw noCandidate();
