@@ -75,9 +75,9 @@ export function traitsOf(request: ChatRequest): RequestTraits {
         else if (part.type === "image_url") images = true;
       }
     }
-    if (message.tool_calls) chars += JSON.stringify(message.tool_calls).length;
+    if (message.tool_calls) chars += jsonLength(message.tool_calls);
   }
-  if (request.tools) chars += JSON.stringify(request.tools).length;
+  if (request.tools) chars += jsonLength(request.tools);
   const estimatedPromptTokens = Math.ceil(chars / 4) + 4 * request.messages.length;
   const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? 0;
   const tools = Array.isArray(request.tools) && request.tools.length > 0;
@@ -95,4 +95,16 @@ export function traitsOf(request: ChatRequest): RequestTraits {
     jsonMode,
     tools,
   };
+}
+
+/**
+ * JSON.parse accepts nesting that JSON.stringify overflows its stack on (some 40,000 levels, e.g. in a tool's
+ * parameters): that is the client's body, a 400, not an internal error.
+ */
+function jsonLength(value: unknown): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    throw invalidRequest("The request body is nested too deeply.");
+  }
 }

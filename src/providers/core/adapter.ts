@@ -1,6 +1,6 @@
 // The call skeleton every adapter shares: build body -> POST with timeouts -> map errors -> parse or stream.
 
-import type { ProviderError } from "../../errors";
+import { invalidRequest, type ProviderError } from "../../errors";
 import type {
   CallOptions,
   CompletionResult,
@@ -46,7 +46,7 @@ export class HttpAdapter implements ProviderAdapter {
     options: CallOptions,
     stream: boolean,
   ): Promise<{ call: UpstreamCall; response: Response }> {
-    const body = JSON.stringify(this.wire.body(options, stream));
+    const body = serialise(this.wire.body(options, stream));
     const call = new UpstreamCall(this.connection.name, options.signal, options.timeouts);
     const response = await call.send({
       fetchImpl: this.fetchImpl,
@@ -88,6 +88,18 @@ export class HttpAdapter implements ProviderAdapter {
       throw call.failureFrom(undefined, "interrupted");
     }
     return sseStream(response.body, call, this.wire.translator(options));
+  }
+}
+
+/**
+ * JSON.parse takes nesting that JSON.stringify then overflows its stack on (tens of thousands of levels in an
+ * unknown field). That is the client's body, not an upstream failure: a 400, not a retry.
+ */
+function serialise(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    throw invalidRequest("The request body is nested too deeply.");
   }
 }
 
