@@ -135,7 +135,7 @@ export function transportError(provider: string, failure: TransportFailure, caus
     failure === "first_byte"
       ? "sent no response headers in time"
       : failure === "idle"
-        ? "went silent mid-stream for too long"
+        ? "went silent mid-response for too long"
         : failure === "total"
           ? "did not finish within the total time limit"
           : failure === "unreachable"
