@@ -19,9 +19,11 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     const data = message.data;
     if (data === "[DONE]") return true;
     const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
-    if (chunk.error !== undefined) {
+    if (chunk.error !== undefined || !Array.isArray(chunk.choices)) {
       // A mid-stream error object has no HTTP status; treat it as a server failure unless it says otherwise.
-      const status = typeof chunk.error === "object" && chunk.error !== null ? errorStatus(chunk.error) : 500;
+      // Mistral's is flat ({object: "error", message, type}); anything else without choices is no chunk either.
+      const error = chunk.error ?? chunk;
+      const status = typeof error === "object" && error !== null ? errorStatus(error) : 500;
       throw openAIError({ provider: this.provider, apiKey: this.apiKey, status, body: chunk });
     }
     const usage = chunk.usage;
