@@ -88,20 +88,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         out.enqueue(this.chunk({}, this.finish));
         return false;
       }
-      case "message_stop": {
-        if (this.finish === null) out.enqueue(this.chunk({}, "stop"));
-        if (this.sawUsage) {
-          out.enqueue({
-            id: this.id,
-            object: "chat.completion.chunk",
-            created: this.created,
-            model: this.model,
-            choices: [],
-            usage: toOpenAIUsage(toTokenCounts(this.usage)),
-          });
-        }
+      case "message_stop":
+        this.close(out);
         return true;
-      }
       case "error":
         throw anthropicStreamError({ provider: this.provider, apiKey: this.apiKey, body: event });
       default:
@@ -125,9 +114,28 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     }
   }
 
-  /** Without message_stop the answer was cut. */
-  end(): boolean {
-    return false;
+  private close(out: ChunkSink): void {
+    if (this.finish === null) out.enqueue(this.chunk({}, "stop"));
+    if (this.sawUsage) {
+      out.enqueue({
+        id: this.id,
+        object: "chat.completion.chunk",
+        created: this.created,
+        model: this.model,
+        choices: [],
+        usage: toOpenAIUsage(toTokenCounts(this.usage)),
+      });
+    }
+  }
+
+  /**
+   * Without message_stop the answer was cut, unless message_delta (stop reason and final usage) already came:
+   * then only the end marker is missing, and the answer is whole.
+   */
+  end(out: ChunkSink): boolean {
+    if (this.finish === null) return false;
+    this.close(out);
+    return true;
   }
 
   tokens(): TokenCounts | undefined {

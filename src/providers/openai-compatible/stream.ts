@@ -9,6 +9,7 @@ import { tokensFromUsage } from "./response";
 
 export class OpenAIStreamTranslator implements StreamTranslator {
   private usage: Usage | undefined;
+  private finished = false;
 
   constructor(
     private readonly provider: string,
@@ -25,6 +26,9 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       const error = chunk.error ?? chunk;
       const status = typeof error === "object" && error !== null ? errorStatus(error) : 500;
       throw openAIError({ provider: this.provider, apiKey: this.apiKey, status, body: chunk });
+    }
+    if (!this.finished) {
+      for (const choice of chunk.choices) if (choice.finish_reason != null) this.finished = true;
     }
     const usage = chunk.usage;
     if (usage != null) {
@@ -48,9 +52,12 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     return false;
   }
 
-  /** Every OpenAI-format stream ends with `[DONE]`; a body ending before it was cut. */
+  /**
+   * Every OpenAI-format stream should end with `[DONE]`, but some compatible servers just close the body. Once the
+   * answer has finished and its usage has arrived nothing is missing; a body ending before either was cut.
+   */
   end(): boolean {
-    return false;
+    return this.finished && this.usage !== undefined;
   }
 
   tokens(): TokenCounts | undefined {
