@@ -38,7 +38,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
 
   event(message: EventSourceMessage, out: ChunkSink): boolean {
     const response = JSON.parse(message.data) as GeminiResponse & { error?: unknown };
-    if (response.error !== undefined) {
+    // An error can come as a one-element array, as in Google's non-SSE error bodies; no response is an array.
+    if (response.error !== undefined || Array.isArray(response)) {
       throw geminiError({ provider: this.provider, apiKey: this.apiKey, status: 0, body: response });
     }
     if (!this.started) {
