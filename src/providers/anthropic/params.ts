@@ -121,8 +121,10 @@ export function toToolChoice(choice: ToolChoice): Record<string, unknown> {
  */
 function applyResponseFormat(format: ChatRequest["response_format"], output: Record<string, unknown>): void {
   if (format === undefined || format.type === "text") return;
-  if (format.type === "json_schema" && format.json_schema.schema !== undefined) {
-    output.format = { type: "json_schema", schema: format.json_schema.schema };
+  // The gateway does not validate response_format: a client may send json_schema without its object.
+  const schema = format.type === "json_schema" ? format.json_schema?.schema : undefined;
+  if (schema !== undefined) {
+    output.format = { type: "json_schema", schema };
     return;
   }
   throw refuse("response_format", "JSON mode needs a schema here: use response_format json_schema");

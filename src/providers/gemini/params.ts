@@ -120,8 +120,9 @@ function applyResponseFormat(
   }
   if (format.type === "json_schema") {
     generation.responseMimeType = "application/json";
-    if (format.json_schema.schema !== undefined)
-      generation.responseSchema = toGeminiSchema(format.json_schema.schema);
+    // The gateway does not validate response_format: a client may send json_schema without its object.
+    const schema = format.json_schema?.schema;
+    if (schema !== undefined) generation.responseSchema = toGeminiSchema(schema);
     return;
   }
   throw refuse("response_format", `format '${String((format as { type: unknown }).type)}' is not supported`);
