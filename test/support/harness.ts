@@ -1,10 +1,12 @@
 // Test harness: a simulator upstream, a gateway wired to it on an in-memory store, and an issued key.
 
+import { eq } from "drizzle-orm";
 import { type BuildOptions, buildServer, type Server } from "../../src/app";
 import { type ConfigFile, resolveSettings, type Settings } from "../../src/config";
 import { startSimulator } from "../../src/simulator";
 import type { SimulatorHandle, SimulatorOptions } from "../../src/simulator/types";
 import { openStore, type SqliteStore } from "../../src/store";
+import { requests } from "../../src/store/schema";
 
 export interface Harness {
   sim: SimulatorHandle;
@@ -80,4 +82,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 /** Waits until the batched log writer has written what is queued. */
 export function flushLog(harness: Harness): void {
   harness.server.store.log.flush();
+}
+
+/** The request-log row of a response's `x-request-id`, once the queued rows are written. */
+export function logRow(harness: Harness, id: string | null) {
+  harness.server.store.log.flush();
+  return harness.server.store.db
+    .select()
+    .from(requests)
+    .where(eq(requests.id, id as string))
+    .get();
 }
