@@ -73,8 +73,9 @@ export async function dispatch<T>(
         };
         context.attempts.push(entry);
         if (error instanceof UnsupportedError) {
-          // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it.
-          if (context.pinned) throw error;
+          // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it, and so
+          // does failover: a 400 about a model the client never asked for would only mislead.
+          if (context.pinned && model === context.candidates[0]) throw error;
           break;
         }
         if (!failure.retryable) throw failure;
