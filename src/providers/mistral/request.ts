@@ -11,10 +11,11 @@ const PROVIDER = "mistral";
 /**
  * OpenAI parameters Mistral does not take, by what we do with them. Dropped ones have no effect on the answer:
  * Mistral always reports usage at the end of a stream; `user`/`safety_identifier` are abuse-tracking labels;
- * `store` asks OpenAI to keep the completion, which Mistral cannot. Everything else changes the output and is
- * refused. Parameters in neither list (Mistral's own, such as `safe_prompt`) pass through untouched.
+ * `prompt_cache_key` is a cache-routing label (Anthropic and Gemini drop it too); `store` asks OpenAI to keep the
+ * completion, which Mistral cannot. Everything else changes the output and is refused. Parameters in neither list
+ * (Mistral's own, such as `safe_prompt`) pass through untouched.
  */
-const DROPPED = new Set(["stream_options", "user", "safety_identifier", "store"]);
+const DROPPED = new Set(["stream_options", "user", "safety_identifier", "store", "prompt_cache_key"]);
 const UNSUPPORTED: Record<string, (value: unknown) => boolean> = {
   logit_bias: (value) => value != null && Object.keys(value as object).length > 0,
   logprobs: (value) => value === true,
