@@ -109,7 +109,7 @@ const MODES: Record<string, Partial<Record<Format, (signal: AbortSignal) => Resp
           `event: message\r\nid: 1\r\nretry: 100\r\n${data(chunk({ content: "Hel" }), "\r\n")}`,
           ": keep-alive\r\n\r\n",
           data(chunk({ content: "lo" }), "\r\n") + data(chunk({}, "stop"), "\r\n"),
-          data(usageChunk, "\r\n") + "data: [DONE]\r\n\r\n",
+          `${data(usageChunk, "\r\n")}data: [DONE]\r\n\r\n`,
         ],
         "close",
         s,
