@@ -2,7 +2,7 @@
 // against a listening gateway, through each adapter: what reaches the upstream, and what the client gets back.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI, { APIError } from "openai";
+import OpenAI, { type APIError } from "openai";
 import type { SimulatorRecord } from "../../src/simulator/types";
 import { type Harness, logRow, startHarness } from "../support/harness";
 
