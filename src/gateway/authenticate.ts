@@ -29,7 +29,10 @@ export class Authenticator {
     if (!authorization) {
       throw unauthorized("Missing API key. Pass it as 'Authorization: Bearer spx_sk_live_...'.");
     }
-    const presented = authorization.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
+    // The scheme is case-insensitive (RFC 9110); the usual spelling is checked first, without allocating.
+    const bearer =
+      authorization.startsWith("Bearer ") || authorization.slice(0, 7).toLowerCase() === "bearer ";
+    const presented = bearer ? authorization.slice(7).trim() : "";
     const parsed = parseKey(presented);
     if (!parsed) throw unauthorized("Malformed API key. Spendex keys look like 'spx_sk_live_...'.");
     return chain(this.lookup(parsed.id), (record) => {
