@@ -37,16 +37,16 @@ export function toMistralBody(options: CallOptions, stream: boolean): Record<str
   const body: Record<string, unknown> = {};
   for (const key in request) {
     const value = request[key];
-    if (value === undefined || DROPPED.has(key)) continue;
+    // null means "the default" for every OpenAI parameter, and Mistral refuses fields it does not know even when
+    // null (SDKs and frameworks send `reasoning_effort: null`, `audio: null`...): leaving them out is the same.
+    if (value == null || DROPPED.has(key)) continue;
     const refuses = UNSUPPORTED[key];
     if (refuses !== undefined) {
       // Not refused means a neutral value (`logprobs: false`, `modalities: ["text"]`...): nothing to carry.
       if (refuses(value)) throw new UnsupportedError(PROVIDER, key, describe(key, value));
       continue;
     }
-    const renamed = RENAMED[key];
-    if (renamed === undefined) body[key] = value;
-    else if (value !== null) body[renamed] = value;
+    body[RENAMED[key] ?? key] = value;
   }
   // OpenAI's newer max_completion_tokens wins over max_tokens when a client sends both.
   if (request.max_completion_tokens != null) body.max_tokens = request.max_completion_tokens;
