@@ -299,6 +299,62 @@ describe("parameters, as each upstream takes them", () => {
     else expect(upstream).not.toHaveProperty("prompt_cache_key");
   });
 
+  // What frameworks send when the user set nothing: every parameter present, at null or its neutral value.
+  const frameworkDefaults = {
+    temperature: 0.7,
+    top_p: 1,
+    n: 1,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    stream: false,
+    logit_bias: {},
+    max_tokens: null,
+    stop: null,
+    tools: [],
+    tool_choice: "none",
+    parallel_tool_calls: null,
+    response_format: { type: "text" },
+    seed: null,
+    logprobs: false,
+    top_logprobs: null,
+    stream_options: null,
+    metadata: null,
+    reasoning_effort: null,
+    modalities: ["text"],
+    audio: null,
+    prediction: null,
+    web_search_options: null,
+    functions: null,
+    function_call: null,
+  };
+
+  test.each(MODELS)(
+    "%s: a framework's body with every parameter at null or neutral is answered",
+    async (model) => {
+      const { completion, upstream } = await create({
+        model,
+        ...base,
+        ...frameworkDefaults,
+      } as unknown as Params);
+      expect(completion.choices[0]?.message.content).toBe("Simulated reply to: Tell me about Paris");
+      if (model === "mistral-small") {
+        expect(Object.keys(upstream).sort()).toEqual([
+          "frequency_penalty",
+          "messages",
+          "model",
+          "n",
+          "presence_penalty",
+          "response_format",
+          "stream",
+          "temperature",
+          "tool_choice",
+          "tools",
+          "top_p",
+        ]);
+      }
+    },
+  );
+
   test("OpenAI: unknown fields, top-level and inside messages, are forwarded untouched", async () => {
     const params = {
       model: "gpt-5-nano",

@@ -281,6 +281,29 @@ describe("bodies that are not a chat request", () => {
   });
 });
 
+describe("authorization", () => {
+  test.each([
+    ["Bearer KEY", 200],
+    ["bearer KEY", 200],
+    ["BEARER KEY", 200],
+    ["Bearer   KEY  ", 200],
+    ["Basic KEY", 401],
+    ["KEY", 401],
+    ["Bearer", 401],
+  ])("%j → %d", async (authorization, status) => {
+    const response = await h.call("/v1/chat/completions", {
+      json: hello,
+      headers: { authorization: authorization.replace("KEY", h.key) },
+    });
+    expect(response.status).toBe(status);
+    if (status === 401) {
+      const error = await errorOf(response);
+      expect(error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+      expect(error.text).not.toContain(h.key);
+    }
+  });
+});
+
 describe("methods", () => {
   test.each([["GET"], ["PUT"], ["DELETE"]])(
     "%s on the chat route → 405 with Allow: POST, in OpenAI's words",
