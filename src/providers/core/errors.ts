@@ -68,6 +68,15 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
       message: `The provider '${provider}' rejected the configured API key (HTTP ${status}). Check the provider key.`,
     });
   }
+  if (status >= 300 && status < 400) {
+    return new ProviderError({
+      ...base,
+      type: "upstream_error",
+      code: "upstream_redirect",
+      status: 502,
+      message: `The provider '${provider}' answered with a redirect (HTTP ${status}), which is not followed. Check its base URL.`,
+    });
+  }
   if (status === 429) {
     const retryAfterSeconds = parseRetryAfter(options.headers) ?? detail.retryAfterSeconds;
     return new ProviderError({

@@ -84,6 +84,9 @@ export class UpstreamCall {
         headers: options.headers,
         body: options.body,
         signal: this.controller.signal,
+        // A redirect would carry the key headers (x-api-key, x-goog-api-key) and the prompt to wherever it
+        // points: never follow one; errorFromStatus names it.
+        redirect: "manual",
       });
     } catch (error) {
       this.finish();
