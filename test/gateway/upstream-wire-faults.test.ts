@@ -86,6 +86,18 @@ function body(pieces: Piece[], ending: Ending, signal: AbortSignal): ReadableStr
   });
 }
 
+/** Where a redirecting upstream points: it must never be reached (it would get the key headers and the prompt). */
+const elsewhere: string[] = [];
+const thief = Bun.serve({
+  port: 0,
+  fetch(request) {
+    elsewhere.push(request.headers.get("x-api-key") ?? request.headers.get("x-goog-api-key") ?? "no key");
+    return new Response("{}", { status: 500 });
+  },
+});
+const redirect = () =>
+  new Response(null, { status: 307, headers: { location: `http://localhost:${thief.port}/v1/steal` } });
+
 const hits = { openai: 0, anthropic: 0, gemini: 0 };
 type Format = keyof typeof hits;
 
@@ -233,6 +245,7 @@ const MODES: Record<string, Partial<Record<Format, (signal: AbortSignal) => Resp
   "google-400": {
     gemini: () => json(googleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received."), 400),
   },
+  redirect: { openai: redirect, anthropic: redirect, gemini: redirect },
   "google-error-event": {
     gemini: (s) =>
       sse(
@@ -331,6 +344,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
   upstream.stop(true);
+  thief.stop(true);
 });
 
 interface Sent {
@@ -738,6 +752,28 @@ describe("Gemini", () => {
     expect(sent.row).toMatchObject({ outcome: "error_after_first_byte", errorCode: "upstream_error" });
   });
 });
+
+test.each([
+  ["raw-nano", "raw"],
+  ["claude-haiku-4-5", "anthropic"],
+  ["gemini-2.5-flash-lite", "gemini"],
+])(
+  "%s: a redirect is not followed (the key and prompt stay home): a 502 naming it",
+  async (model, provider) => {
+    const sent = await send(model, "redirect");
+    expect(elsewhere).toEqual([]);
+    expect(sent.response.status).toBe(502);
+    expect(JSON.parse(sent.text)).toEqual({
+      error: {
+        message: `The provider '${provider}' answered with a redirect (HTTP 307), which is not followed. Check its base URL.`,
+        type: "upstream_error",
+        param: null,
+        code: "upstream_redirect",
+      },
+    });
+    expect(sent.row).toMatchObject({ status: 502, errorCode: "upstream_redirect", outcome: "failed" });
+  },
+);
 
 test("after every fault: nothing in flight, one log row per request, no key in any row, and the next request works", async () => {
   const next = await send("raw-nano", "none", { stream: true });
