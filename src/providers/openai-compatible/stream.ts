@@ -27,8 +27,10 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       const status = typeof error === "object" && error !== null ? errorStatus(error) : 500;
       throw openAIError({ provider: this.provider, apiKey: this.apiKey, status, body: chunk });
     }
-    if (!this.finished) {
-      for (const choice of chunk.choices) if (choice.finish_reason != null) this.finished = true;
+    for (const choice of chunk.choices) {
+      if (choice.finish_reason != null) this.finished = true;
+      // Some compatible servers send `delta: null` (or none) on a bookkeeping chunk; OpenAI's is always an object.
+      if (choice.delta == null) choice.delta = {};
     }
     const usage = chunk.usage;
     if (usage != null) {
