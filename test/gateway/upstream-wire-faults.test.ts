@@ -154,6 +154,21 @@ const MODES: Record<string, Partial<Record<Format, (signal: AbortSignal) => Resp
       return sse(pieces, "close", s);
     },
   },
+  "null-delta": {
+    openai: (s) =>
+      sse(
+        [
+          `data: ${JSON.stringify({ id: "chatcmpl-raw", object: "chat.completion.chunk", created: 1, model: "raw-nano", choices: [{ index: 0, delta: null, finish_reason: null }] })}\n\n`,
+          `data: ${JSON.stringify({ id: "chatcmpl-raw", object: "chat.completion.chunk", created: 1, model: "raw-nano", choices: [{ index: 0, finish_reason: null }] })}\n\n`,
+          data(chunk({ content: "Hello" })),
+          data(chunk({}, "stop")),
+          data(usageChunk),
+          "data: [DONE]\n\n",
+        ],
+        "close",
+        s,
+      ),
+  },
   "no-done": {
     openai: (s) =>
       sse([data(chunk({ content: "Hello" })), data(chunk({}, "stop")), data(usageChunk)], "close", s),
@@ -445,6 +460,16 @@ describe("SSE framing an OpenAI-format upstream may use", () => {
     expect(contentOf(events)).toBe("héllo wörld 😀");
     expect(events.done).toBe(true);
     expect(sent.row).toMatchObject({ status: 200, outcome: "complete", completionTokens: 4 });
+  });
+
+  test("chunks with a null or missing delta are carried as an empty delta, not an adapter failure", async () => {
+    const sent = await send("raw-nano", "null-delta", { stream: true });
+    const events = parseEvents(sent.text);
+    expect(contentOf(events)).toBe("Hello");
+    expect(events.done).toBe(true);
+    expect(events.chunks.slice(0, 2).map((c) => c.choices[0]?.delta)).toEqual([{}, {}]);
+    expect(sent.row).toMatchObject({ status: 200, outcome: "complete" });
+    expect(attemptsOf(sent.row)).toEqual(["raw/raw-nano 200"]);
   });
 
   test("a stream that ends after its finish and usage but without [DONE] is complete", async () => {
