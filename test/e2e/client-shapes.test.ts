@@ -173,6 +173,57 @@ describe("an agent's tool round trip: developer message, text parts, assistant t
   );
 });
 
+describe("streams as the SDK's stream helper reads them", () => {
+  test.each(MODELS)("%s: two parallel tool calls assemble into the final completion", async (model) => {
+    const runner = client.chat.completions.stream(
+      { model, messages: [{ role: "user", content: "Weather in Paris and Rome?" }], tools: [weather] },
+      { headers: { "x-sim-tool-calls": "2" } },
+    );
+    const final = await runner.finalChatCompletion();
+    const calls = (final.choices[0]?.message.tool_calls ??
+      []) as OpenAI.Chat.ChatCompletionMessageFunctionToolCall[];
+    expect(calls.map((call) => [call.function.name, JSON.parse(call.function.arguments)])).toEqual([
+      ["get_weather", { city: "sim" }],
+      ["get_weather", { city: "sim" }],
+    ]);
+    expect(new Set(calls.map((call) => call.id)).size).toBe(2);
+    expect(final.choices[0]?.finish_reason).toBe("tool_calls");
+  });
+
+  test.each(MODELS)(
+    "%s: a client that aborts mid-stream aborts the upstream; the row says client_aborted",
+    async (model) => {
+      const controller = new AbortController();
+      const abortedBefore = h.sim.abortedCount();
+      const stream = await client.chat.completions
+        .create(
+          {
+            model,
+            messages: [{ role: "user", content: "one two three four five six seven eight" }],
+            stream: true,
+          },
+          { signal: controller.signal, headers: { "x-sim-tps": "20" } },
+        )
+        .withResponse();
+      let chunks = 0;
+      await (async () => {
+        for await (const _ of stream.data) {
+          chunks += 1;
+          if (chunks === 2) controller.abort();
+        }
+      })().catch(() => undefined);
+      expect(chunks).toBe(2);
+      for (let i = 0; i < 50 && h.server.gateway.inFlight() > 0; i++) await Bun.sleep(10);
+      expect(h.sim.abortedCount()).toBe(abortedBefore + 1);
+      expect(logRow(h, stream.response.headers.get("x-request-id"))).toMatchObject({
+        status: 200,
+        outcome: "client_aborted",
+        errorCode: "client_closed_request",
+      });
+    },
+  );
+});
+
 describe("parameters, as each upstream takes them", () => {
   const base = { messages: [{ role: "user" as const, content: "Tell me about Paris" }] };
   const sent: Record<string, Partial<Record<Model, Record<string, unknown>>>> = {
