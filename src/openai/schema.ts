@@ -40,6 +40,8 @@ const Message = T.Object(
       }),
     ),
     tool_calls: T.Optional(T.Union([T.Array(ToolCall), T.Null()])),
+    tool_call_id: T.Optional(T.Union([T.String(), T.Null()])),
+    name: T.Optional(T.Union([T.String(), T.Null()])),
   },
   { additionalProperties: true },
 );

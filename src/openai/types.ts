@@ -25,9 +25,10 @@ export interface ToolCall {
 export interface ChatMessage {
   role: Role;
   content?: string | ContentPart[] | null;
-  name?: string;
-  tool_calls?: ToolCall[];
-  tool_call_id?: string;
+  name?: string | null;
+  /** null as well as absent: clients echo back assistant messages as they got them (Mistral's say `null`). */
+  tool_calls?: ToolCall[] | null;
+  tool_call_id?: string | null;
   refusal?: string | null;
   [field: string]: unknown;
 }

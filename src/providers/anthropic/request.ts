@@ -142,7 +142,7 @@ function assistantBlocks(message: ChatMessage, param: string): Block[] {
   const text = textContent(message, `${param}.content`, PROVIDER);
   if (text !== "") blocks.push({ type: "text", text });
   const calls = message.tool_calls;
-  if (calls !== undefined) {
+  if (calls != null) {
     for (let j = 0; j < calls.length; j++) {
       const call = calls[j]!;
       blocks.push({

@@ -43,11 +43,9 @@ export function toFunctionDeclaration(tool: FunctionTool, index: number): Record
   const declaration: Record<string, unknown> = { name: tool.function.name };
   if (tool.function.description !== undefined) declaration.description = tool.function.description;
   const parameters = tool.function.parameters;
-  // Gemini rejects an object schema without properties; a function without parameters simply omits them.
-  if (
-    parameters !== undefined &&
-    Object.keys((parameters.properties as object | undefined) ?? {}).length > 0
-  ) {
+  // Gemini rejects an object schema without properties; a function without parameters (absent or null, as some
+  // clients send) simply omits them.
+  if (parameters != null && Object.keys((parameters.properties as object | undefined) ?? {}).length > 0) {
     declaration.parameters = toGeminiSchema(parameters);
   }
   return declaration;
@@ -142,7 +140,7 @@ function modelParts(message: ChatMessage, param: string, toolNames: Map<string, 
   const text = textContent(message, `${param}.content`, PROVIDER);
   if (text !== "") parts.push({ text });
   const calls = message.tool_calls;
-  if (calls !== undefined) {
+  if (calls != null) {
     for (let j = 0; j < calls.length; j++) {
       const call = calls[j]!;
       toolNames.set(call.id, call.function.name);
@@ -155,7 +153,7 @@ function modelParts(message: ChatMessage, param: string, toolNames: Map<string, 
 
 function functionResponse(message: ChatMessage, param: string, toolNames: Map<string, string>): Part {
   const name = toolNames.get(message.tool_call_id ?? "") ?? message.name;
-  if (name === undefined) {
+  if (name == null) {
     throw new UnsupportedError(
       PROVIDER,
       `${param}.tool_call_id`,

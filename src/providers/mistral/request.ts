@@ -82,7 +82,7 @@ function toMistralMessage(message: ChatMessage, index: number): Record<string, u
     case "assistant": {
       refuseName(message, `messages[${index}]`, PROVIDER);
       const out: Record<string, unknown> = { role: "assistant", content: message.content ?? null };
-      if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
+      if (message.tool_calls != null && message.tool_calls.length > 0) {
         out.tool_calls = message.tool_calls.map((call) => ({
           id: toMistralToolCallId(call.id),
           type: "function",
@@ -94,8 +94,8 @@ function toMistralMessage(message: ChatMessage, index: number): Record<string, u
     }
     case "tool": {
       const out: Record<string, unknown> = { role: "tool", content: message.content ?? "" };
-      if (message.tool_call_id !== undefined) out.tool_call_id = toMistralToolCallId(message.tool_call_id);
-      if (message.name !== undefined) out.name = message.name;
+      if (message.tool_call_id != null) out.tool_call_id = toMistralToolCallId(message.tool_call_id);
+      if (message.name != null) out.name = message.name;
       return out;
     }
     default:
