@@ -173,6 +173,60 @@ describe("an agent's tool round trip: developer message, text parts, assistant t
   );
 });
 
+describe("messages echoed back as a previous answer or a framework's model serialised them", () => {
+  // Mistral answers `tool_calls: null`; pydantic-style clients write every optional field as null.
+  const echoed = [
+    { role: "user", content: "Hi", name: null, tool_call_id: null, tool_calls: null },
+    { role: "assistant", content: "Hello! How can I help?", tool_calls: null, name: null },
+    { role: "user", content: "Weather?" },
+  ] as unknown as Params["messages"];
+
+  test.each(MODELS)("%s: null tool_calls, name and tool_call_id are as good as absent", async (model) => {
+    const { completion, upstream } = await create({ model, messages: echoed });
+    expect(completion.choices[0]?.message.content).toBe("Simulated reply to: Weather?");
+    expect((completion as unknown as { spendex: { routed_model: string } }).spendex.routed_model).toBe(model);
+    if (model === "claude-haiku-4-5") {
+      expect(upstream.messages).toEqual([
+        { role: "user", content: [{ type: "text", text: "Hi" }] },
+        { role: "assistant", content: [{ type: "text", text: "Hello! How can I help?" }] },
+        { role: "user", content: [{ type: "text", text: "Weather?" }] },
+      ]);
+    }
+    if (model === "mistral-small") {
+      expect(upstream.messages).toEqual([
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello! How can I help?" },
+        { role: "user", content: "Weather?" },
+      ]);
+    }
+  });
+
+  test("a function tool with parameters: null is declared without parameters on Gemini", async () => {
+    const tool = {
+      type: "function",
+      function: { name: "ping", parameters: null },
+    } as unknown as OpenAI.Chat.ChatCompletionTool;
+    const { completion, upstream } = await create({
+      model: "gemini-2.5-flash-lite",
+      messages: [{ role: "user", content: "ping" }],
+      tools: [tool],
+    });
+    expect(upstream.tools).toEqual([{ functionDeclarations: [{ name: "ping" }] }]);
+    expect(completion.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      function: { name: "ping", arguments: "{}" },
+    });
+  });
+
+  test("tool_call_id that is not a string is a 400 naming it, not an adapter crash", async () => {
+    const error = await refusal({
+      model: "mistral-small",
+      messages: [{ role: "tool", tool_call_id: ["c1"], content: "x" }] as unknown as Params["messages"],
+    });
+    expect(error.param).toBe("messages[0].tool_call_id");
+    expect(error.code).toBe("invalid_request");
+  });
+});
+
 describe("streams as the SDK's stream helper reads them", () => {
   test.each(MODELS)("%s: two parallel tool calls assemble into the final completion", async (model) => {
     const runner = client.chat.completions.stream(
