@@ -51,10 +51,12 @@ export function worstCaseUsd(
   candidates: readonly CatalogModel[],
   promptTokens: number,
   maxTokens: number | undefined,
+  choices = 1,
 ): number {
   let worst = 0;
   for (const model of candidates) {
-    const output = Math.min(maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS, model.maxOutputTokens);
+    // `n` choices are each up to the output limit; the prompt is billed once.
+    const output = Math.min(maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS, model.maxOutputTokens) * choices;
     worst = Math.max(worst, (promptTokens * model.prices.input + output * model.prices.output) / 1_000_000);
   }
   return worst;

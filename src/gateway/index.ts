@@ -152,6 +152,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           context.candidates.slice(0, settings.retry.maxCandidates),
           traits.estimatedPromptTokens,
           maxTokens,
+          chat.n ?? 1,
         );
         const release = deps.budgets.reserve(context.budgets, worst);
         context.release = release instanceof Promise ? await release : release;
