@@ -20,8 +20,16 @@ export type RequestRow = typeof requests.$inferInsert;
  */
 export class JsonText {
   constructor(readonly value: unknown) {}
+  /**
+   * Never throws: a value JSON.stringify cannot take (a captured body nested tens of thousands of levels deep) would
+   * otherwise fail the whole batch and lose its rows. The row is kept; only that column says why it is empty.
+   */
   toString(): string {
-    return JSON.stringify(this.value);
+    try {
+      return JSON.stringify(this.value);
+    } catch (error) {
+      return JSON.stringify({ unserialisable: error instanceof Error ? error.name : "error" });
+    }
   }
   /** A row written as JSON (the dead-letter file) carries the text, as the database would. */
   toJSON(): string {
