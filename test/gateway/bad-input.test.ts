@@ -264,6 +264,26 @@ describe("bodies that are not a chat request", () => {
     }
   }, 15_000);
 
+  test("with capturePrompts on, the row of a body too deep to serialise is still written", async () => {
+    const capturing = await startHarness({ providers: ["openai"], config: { capturePrompts: true } });
+    try {
+      const deep = `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"extra":${"[".repeat(50_000)}${"]".repeat(50_000)}}`;
+      const refused = await capturing.call("/v1/chat/completions", { method: "POST", body: deep });
+      expect(refused.status).toBe(400);
+      const next = await capturing.call("/v1/chat/completions", { json: hello });
+      expect(next.status).toBe(200);
+      expect(logRow(capturing, refused.headers.get("x-request-id"))).toMatchObject({
+        status: 400,
+        errorCode: "invalid_request",
+        capturedRequest: '{"unserialisable":"RangeError"}',
+      });
+      const kept = logRow(capturing, next.headers.get("x-request-id"));
+      expect(JSON.parse(kept?.capturedRequest ?? "null")).toEqual({ ...hello });
+    } finally {
+      await capturing.close();
+    }
+  }, 15_000);
+
   test("20,000 messages are validated, counted and forwarded in one piece", async () => {
     const messages = Array.from({ length: 20_000 }, (_, i) => user(`m${i}`));
     const since = h.sim.records().length;
