@@ -230,6 +230,18 @@ const MODES: Record<string, Partial<Record<Format, (signal: AbortSignal) => Resp
         headers: { "content-type": "application/json" },
       }),
   },
+  "reasoning-then-silence": {
+    openai: (s) =>
+      sse(
+        [
+          data(chunk({ role: "assistant", content: "" })),
+          { waitMs: 20 },
+          data(chunk({ reasoning_content: "Thinking" })),
+        ],
+        "hang",
+        s,
+      ),
+  },
   "hang-after-content": { openai: (s) => sse([data(chunk({ content: "Hi" }))], "hang", s) },
   trickle: {
     openai: (s) =>
@@ -404,7 +416,7 @@ async function send(
 }
 
 interface Chunk {
-  choices: Array<{ delta: { content?: string }; finish_reason: string | null }>;
+  choices: Array<{ delta: { content?: string; [field: string]: unknown }; finish_reason: string | null }>;
   usage?: { total_tokens: number; completion_tokens: number } | null;
   spendex?: { cost_usd: number };
 }
@@ -626,6 +638,23 @@ describe("bodies cut, truncated, empty or left hanging", () => {
     expect(events.done).toBe(false);
     expect(events.error?.code).toBe("upstream_timeout");
     expect(events.error?.message).toBe("The provider 'raw' went silent mid-response for too long.");
+    expect(sent.row).toMatchObject({
+      status: 200,
+      outcome: "error_after_first_byte",
+      errorCode: "upstream_timeout",
+    });
+  });
+
+  test("reasoning deltas (reasoning_content) are sent as they come, not held back as if nothing had started", async () => {
+    const sent = await send("raw-nano", "reasoning-then-silence", { stream: true, failover: "equivalent" });
+    const events = parseEvents(sent.text);
+    expect(sent.response.status).toBe(200);
+    expect(events.chunks.map((c) => c.choices[0]?.delta)).toEqual([
+      { role: "assistant", content: "" },
+      { reasoning_content: "Thinking" },
+    ]);
+    expect(events.error?.code).toBe("upstream_timeout");
+    expect(sent.hits).toEqual({ openai: 1, anthropic: 0, gemini: 0 });
     expect(sent.row).toMatchObject({
       status: 200,
       outcome: "error_after_first_byte",
