@@ -22,6 +22,7 @@ export interface StatusErrorOptions {
 }
 
 const MAX_MESSAGE = 500;
+const NO_RETRY = Object.freeze({ "x-should-retry": "false" }) as Record<string, string>;
 // Key shapes of the providers we know (OpenAI sk-..., Anthropic sk-ant-..., Google AIza..., bearer tokens).
 const KEY_PATTERN =
   /\b(sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|(?:Bearer|key[=:])\s*[A-Za-z0-9._~+/-]{12,})/g;
@@ -65,6 +66,8 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
       type: "upstream_error",
       code: "upstream_auth_error",
       status: 502,
+      // Retrying cannot fix the operator's key: the official SDKs honour this header before their status rules.
+      headers: NO_RETRY,
       message: `The provider '${provider}' rejected the configured API key (HTTP ${status}). Check the provider key.`,
     });
   }
@@ -74,6 +77,7 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
       type: "upstream_error",
       code: "upstream_redirect",
       status: 502,
+      headers: NO_RETRY,
       message: `The provider '${provider}' answered with a redirect (HTTP ${status}), which is not followed. Check its base URL.`,
     });
   }
