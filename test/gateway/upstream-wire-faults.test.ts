@@ -817,6 +817,7 @@ test.each([
     const sent = await send(model, "redirect");
     expect(elsewhere).toEqual([]);
     expect(sent.response.status).toBe(502);
+    expect(sent.response.headers.get("x-should-retry")).toBe("false");
     expect(JSON.parse(sent.text)).toEqual({
       error: {
         message: `The provider '${provider}' answered with a redirect (HTTP 307), which is not followed. Check its base URL.`,
