@@ -35,7 +35,10 @@ export interface CallOptions {
   /** Fires when the client disconnects or the gateway gives up; the upstream fetch must be aborted. */
   signal: AbortSignal;
   timeouts: Timeouts;
-  /** Default max output tokens when the upstream requires one (Anthropic) and the client gave none. */
+  /**
+   * The model's output limit: the max_tokens sent when the upstream requires one (Anthropic) and the client gave
+   * none, and the cap on what the client gave where the upstream refuses more (Anthropic, Gemini).
+   */
   defaultMaxTokens: number;
   /** Extra request headers to pass upstream (e.g. a simulator's fault header in tests). */
   passHeaders?: Record<string, string>;

@@ -17,9 +17,12 @@ const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp
 export function toAnthropicBody(options: CallOptions, stream: boolean): Record<string, unknown> {
   const request = options.request;
   const { system, messages } = toAnthropicMessages(request.messages);
+  // Anthropic requires max_tokens and refuses one above the model's output limit (a 400 that would also end a
+  // failover from a model with a larger limit): an upper bound the model cannot reach is capped at what it can.
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens;
   const body: Record<string, unknown> = {
     model: options.upstreamModel,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens,
+    max_tokens: Math.min(maxTokens, options.defaultMaxTokens),
     messages,
   };
   if (system !== undefined) body.system = system;

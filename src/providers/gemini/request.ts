@@ -22,8 +22,9 @@ export function toGeminiBody(options: CallOptions): Record<string, unknown> {
     body.tools = [{ functionDeclarations: request.tools.map(toFunctionDeclaration) }];
   }
   const generation: Record<string, unknown> = {};
+  // Gemini refuses a maxOutputTokens above the model's limit: capped, as on Anthropic.
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens != null) generation.maxOutputTokens = maxTokens;
+  if (maxTokens != null) generation.maxOutputTokens = Math.min(maxTokens, options.defaultMaxTokens);
   applyParams(request, body, generation);
   for (const _ in generation) {
     body.generationConfig = generation;
