@@ -297,6 +297,18 @@ describe("parameters, as each upstream takes them", () => {
   });
 
   test.each([
+    ["gpt-5-nano", { max_tokens: 200_000 }],
+    ["claude-haiku-4-5", { max_tokens: 64_000 }],
+    ["gemini-2.5-flash-lite", { generationConfig: { maxOutputTokens: 65_536 } }],
+  ] as const)(
+    "%s: max_tokens above the model's output limit (forwarded, or capped where the upstream refuses it)",
+    async (model, expected) => {
+      const { upstream } = await create({ model, ...base, max_tokens: 200_000 });
+      expect(upstream).toMatchObject(expected);
+    },
+  );
+
+  test.each([
     [
       "gpt-5-nano",
       { tool_choice: { type: "function", function: { name: "get_weather" } }, parallel_tool_calls: false },
