@@ -56,24 +56,30 @@ const FunctionTool = T.Object(
 
 const PositiveInt = T.Integer({ minimum: 1 });
 
+/** A parameter that may also be null; `errorMessage` says what it should be (a union's own error says nothing). */
+const Nullable = (schema: TSchema, errorMessage: string) =>
+  T.Optional(T.Union([schema, T.Null()], { errorMessage }));
+
 export const ChatRequestSchema = T.Object(
   {
     model: T.String({ minLength: 1 }),
     messages: T.Array(Message, { minItems: 1 }),
-    temperature: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 2 }), T.Null()])),
-    top_p: T.Optional(T.Union([T.Number({ minimum: 0, maximum: 1 }), T.Null()])),
-    max_tokens: T.Optional(T.Union([PositiveInt, T.Null()])),
-    max_completion_tokens: T.Optional(T.Union([PositiveInt, T.Null()])),
-    stream: T.Optional(T.Union([T.Boolean(), T.Null()])),
-    stream_options: T.Optional(
-      T.Union([
-        T.Object({ include_usage: T.Optional(T.Boolean()) }, { additionalProperties: true }),
-        T.Null(),
-      ]),
+    temperature: Nullable(T.Number({ minimum: 0, maximum: 2 }), "must be a number from 0 to 2"),
+    top_p: Nullable(T.Number({ minimum: 0, maximum: 1 }), "must be a number from 0 to 1"),
+    max_tokens: Nullable(PositiveInt, "must be a positive integer"),
+    max_completion_tokens: Nullable(PositiveInt, "must be a positive integer"),
+    stream: Nullable(T.Boolean(), "must be true or false"),
+    stream_options: Nullable(
+      T.Object({ include_usage: T.Optional(T.Boolean()) }, { additionalProperties: true }),
+      "must be an object such as {include_usage: true}",
     ),
-    stop: T.Optional(T.Union([T.String(), T.Array(T.String(), { maxItems: 4 }), T.Null()])),
+    stop: T.Optional(
+      T.Union([T.String(), T.Array(T.String(), { maxItems: 4 }), T.Null()], {
+        errorMessage: "must be a string or an array of up to 4 strings",
+      }),
+    ),
     tools: T.Optional(T.Array(FunctionTool)),
-    n: T.Optional(T.Union([PositiveInt, T.Null()])),
+    n: Nullable(PositiveInt, "must be a positive integer"),
   },
   { additionalProperties: true },
 );
