@@ -144,6 +144,31 @@ describe("valid JSON of the wrong shape", () => {
     expect(rowOf(error.id)).toMatchObject({ status: 400, errorCode: "invalid_request", outcome: "failed" });
   });
 
+  test.each([
+    [{ temperature: "1" }, "Invalid 'temperature': must be a number from 0 to 2 (got a string)."],
+    [{ top_p: 2 }, "Invalid 'top_p': must be a number from 0 to 1 (got 2)."],
+    [{ max_tokens: 1.5 }, "Invalid 'max_tokens': must be a positive integer (got 1.5)."],
+    [{ stream: "true" }, "Invalid 'stream': must be true or false (got a string)."],
+    [{ n: 0 }, "Invalid 'n': must be a positive integer (got 0)."],
+    [
+      { stop: ["a", "b", "c", "d", "e"] },
+      "Invalid 'stop': must be a string or an array of up to 4 strings (got an array of 5).",
+    ],
+    [{ stop: ["END", 5] }, "Invalid 'stop[1]': expected string (got 5)."],
+    [
+      { stream_options: true },
+      "Invalid 'stream_options': must be an object such as {include_usage: true} (got true).",
+    ],
+    [
+      { messages: [user(42)] },
+      "Invalid 'messages[0].content': must be a string or an array of content parts such as {type: 'text', text} or {type: 'image_url', image_url: {url}} (got 42).",
+    ],
+  ])("%j → a message that says what the parameter should be", async (extra, message) => {
+    const error = await errorOf(await h.call("/v1/chat/completions", { json: { ...hello, ...extra } }));
+    expect(error.status).toBe(400);
+    expect(error.message).toBe(message);
+  });
+
   test("the offending prompt text is never echoed, even when it is the wrong type", async () => {
     const secret = "SECRET-PROMPT-1234 do not repeat";
     for (const messages of [
