@@ -485,6 +485,20 @@ describe("parameters, as each upstream takes them", () => {
     expect(upstream).toEqual({ ...(params as unknown as Record<string, unknown>), model: "gpt-5-nano" });
   });
 
+  test("Mistral: an unknown field reaches Mistral, whose 422 comes back as a 400 naming it", async () => {
+    const since = h.sim.records().length;
+    const error = await client.chat.completions
+      .create({ model: "mistral-small", ...base, frobnicate: 1 } as unknown as Params)
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as APIError,
+      );
+    expect(h.sim.records().length - since).toBe(1);
+    expect(error?.status).toBe(400);
+    expect(error?.param).toBe("body.frobnicate");
+    expect(error?.code).toBe("upstream_invalid_request");
+  });
+
   test("OpenAI: n=2 gives two choices, both billed", async () => {
     const { completion } = await create({ model: "gpt-5-nano", ...base, n: 2 });
     expect(completion.choices.map((choice) => choice.index)).toEqual([0, 1]);
@@ -497,6 +511,8 @@ describe("parameters, as each upstream takes them", () => {
     ["claude-haiku-4-5", "anthropic", { logprobs: true }, "logprobs", "the Messages API has no equivalent"],
     ["gemini-2.5-flash-lite", "gemini", { logprobs: true }, "logprobs", "the Gemini API has no equivalent"],
     ["mistral-small", "mistral", { logprobs: true }, "logprobs", "Mistral's chat API has no equivalent"],
+    ["claude-haiku-4-5", "anthropic", { frobnicate: 1 }, "frobnicate", "the Messages API has no equivalent"],
+    ["gemini-2.5-flash-lite", "gemini", { frobnicate: 1 }, "frobnicate", "the Gemini API has no equivalent"],
   ] as const)(
     "%s: %j → the SDK's BadRequestError naming the parameter and the provider",
     async (model, provider, extra, param, detail) => {
