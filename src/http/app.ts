@@ -16,6 +16,15 @@ export interface AppDeps {
 
 const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
 
+/** `openai%2Fgpt-5` names `openai/gpt-5`; malformed escapes (`%E0%A4%A`) are kept as typed, so they are a 404. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function errorResponse(error: unknown): Response {
   const { status, body, headers } = toErrorBody(error);
   return new Response(JSON.stringify(body), {
@@ -92,7 +101,7 @@ export function createApp(deps: AppDeps) {
     .get("/v1/models/*", async ({ request, params }) => {
       const denied = await authenticate(request);
       if (denied) return denied;
-      const id = decodeURIComponent(params["*"]);
+      const id = decodeId(params["*"]);
       if (id === "auto") return Response.json(AUTO);
       const model = catalog.resolve(id);
       if (!model || !gateway.connected.has(model.provider)) {
