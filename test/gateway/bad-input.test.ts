@@ -378,6 +378,23 @@ describe("methods", () => {
   });
 });
 
+describe("model ids in the URL", () => {
+  test.each([
+    ["/v1/models/%E0%A4%A", 404, "%E0%A4%A"],
+    ["/v1/models/%", 404, "%"],
+    ["/v1/models/openai%2Fgpt-5-nano", 200, "openai/gpt-5-nano"],
+  ])("GET %s → %d", async (path, status, id) => {
+    const response = await h.call(path);
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { id?: string; error?: { message: string; code: string } };
+    if (status === 200) expect(body.id).toBe(id);
+    else {
+      expect(body.error?.code).toBe("model_not_found");
+      expect(body.error?.message).toBe(`The model '${id}' does not exist or its provider is not connected.`);
+    }
+  });
+});
+
 describe("a pinned model that lacks what the request needs", () => {
   const image = { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } };
   const weather = {
