@@ -27,6 +27,7 @@ interface NativeSession {
   loadModel(buffer: ArrayBufferLike, offset: number, length: number, options: object): void;
   run(feeds: Feeds, fetches: Fetches, options: object): Results;
   dispose(): void;
+  readonly inputMetadata: ReadonlyArray<{ name: string }>;
 }
 
 interface NativeBinding {
@@ -58,13 +59,16 @@ async function nativeSession(bytes: Uint8Array): Promise<NativeSession | undefin
   }
 }
 
-function feedsOf(inputs: ModelInputs): Feeds {
+/** Feeds of one request; `struct` only for graphs with gated experts (older graphs have 3 inputs). */
+function feedsOf(inputs: ModelInputs, withStruct: boolean): Feeds {
   const n = inputs.ids.length;
-  return {
+  const feeds: Feeds = {
     ids: new ort.Tensor("int32", inputs.ids, [n]),
     weights: new ort.Tensor("float32", inputs.weights, [1, n]),
     max_ids: new ort.Tensor("int32", inputs.maxIds, [2, inputs.maxWidth]),
   };
+  if (withStruct) feeds.struct = new ort.Tensor("float32", inputs.struct, [1, inputs.struct.length]);
+  return feeds;
 }
 
 function floats(value: { data: unknown } | undefined, name: string): Float32Array {
@@ -85,24 +89,27 @@ export async function openSession(
   const bytes = readFileSync(modelPath);
   const native = options.native === false ? undefined : await nativeSession(bytes);
   if (native) {
+    const withStruct = native.inputMetadata.some((input) => input.name === "struct");
     return {
       via: "native",
       run: async (inputs) => {
-        const result = native.run(feedsOf(inputs), BOTH, {});
+        const result = native.run(feedsOf(inputs, withStruct), BOTH, {});
         return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };
       },
-      probs: (inputs) => floats(native.run(feedsOf(inputs), PROBS, {}).probs, "probs"),
+      probs: (inputs) => floats(native.run(feedsOf(inputs, withStruct), PROBS, {}).probs, "probs"),
       release: async () => native.dispose(),
     };
   }
   const session = await ort.InferenceSession.create(bytes, OPTIONS);
+  const withStruct = session.inputNames.includes("struct");
   return {
     via: "public",
     run: async (inputs) => {
-      const result = await session.run(feedsOf(inputs));
+      const result = await session.run(feedsOf(inputs, withStruct));
       return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };
     },
-    probs: async (inputs) => floats((await session.run(feedsOf(inputs), ["probs"])).probs, "probs"),
+    probs: async (inputs) =>
+      floats((await session.run(feedsOf(inputs, withStruct), ["probs"])).probs, "probs"),
     release: () => session.release(),
   };
 }

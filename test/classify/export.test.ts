@@ -27,10 +27,12 @@ function fakeGlove(): GloveVectors {
 }
 
 describe.each([
-  [0, 1],
-  [6, 1],
-  [6, 2],
-])("tiny model with hidden=%i and %i ensemble members", (hidden, ensemble) => {
+  [0, 1, 0],
+  [0, 1, 3],
+  [0, 2, 3],
+  [6, 1, 0],
+  [6, 2, 0],
+])("tiny model with hidden=%i, %i ensemble members and %i gated experts", (hidden, ensemble, experts) => {
   const result = buildModel({
     train: rows,
     dev: rows,
@@ -39,9 +41,10 @@ describe.each([
     dim: 4,
     hiddenCandidates: [hidden],
     ensemble,
+    experts,
     training: { maxEpochs: 3, seed: 3, batchSize: 4 },
   });
-  const name = `tiny-${hidden}-${ensemble}`;
+  const name = `tiny-${hidden}-${ensemble}-${experts}`;
   const modelPath = join(dir, `${name}.onnx`);
   writeFileSync(modelPath, result.onnx);
   writeFileSync(join(dir, `${name}.vocab.json`), JSON.stringify(result.manifest));
@@ -49,6 +52,21 @@ describe.each([
     new TextHasher(result.manifest.tokenizer, new WordTable(result.manifest.gloveWords)),
     result.manifest.sample,
   );
+
+  test("the gated experts are in the model exactly when asked for", () => {
+    expect(result.model.gate?.groups ?? 0).toBe(experts > 0 ? ensemble : 0);
+    expect(result.model.gate?.experts ?? 0).toBe(experts);
+    expect(result.report.experts).toBe(experts);
+    // Without its gate the model's logits move, so the parity tests below also hold the gate's graph path.
+    const moved = rows.map((row) => {
+      const { inputs } = encoder.encode(row.input);
+      const withGate = forwardExported(result.model, inputs).logits;
+      const without = forwardExported({ ...result.model, gate: undefined }, inputs).logits;
+      return Math.max(...[0, 1, 2].map((c) => Math.abs((withGate[c] ?? 0) - (without[c] ?? 0))));
+    });
+    if (experts > 0) expect(Math.min(...moved)).toBeGreaterThan(1e-3);
+    else expect(Math.max(...moved)).toBe(0);
+  });
 
   test("the manifest round-trips through its schema", () => {
     expect(readManifest(join(dir, `${name}.vocab.json`)).gloveWords).toEqual(fakeGlove().words);
@@ -105,6 +123,7 @@ describe.each([
       dim: 4,
       hiddenCandidates: [hidden],
       ensemble,
+      experts,
       training: { maxEpochs: 3, seed: 3, batchSize: 4 },
     });
     expect(again.onnx).toEqual(result.onnx);

@@ -29,6 +29,13 @@ export const DEFAULT_DIM = 128;
 /** Direct per-bucket weights beside the embedding: chosen by 5-fold cross-validation on train (see the card). */
 export const DEFAULT_DIRECT = true;
 
+/**
+ * Gated linear experts over the structural signals per member (see `GateParams`). 8 won 5-fold cross-validation on
+ * train (+0.005 over none, on every fold), but its graph path (a 4th input and 7 nodes) cost 8 to 12 µs per request
+ * in onnxruntime, more than the classify stage's latency budget allows: off by default (decision 0005; `buildModel({ experts: 8 })` builds it).
+ */
+export const DEFAULT_EXPERTS = 0;
+
 /** The model file must stay under 16 MB (issue 5). */
 export const MAX_MODEL_BYTES = 16_000_000;
 
@@ -66,6 +73,8 @@ export interface BuildOptions {
   training?: Partial<TrainOptions>;
   /** Train direct per-bucket logit weights beside the embedding (linear heads; see `ModelParams.direct`). */
   direct?: boolean;
+  /** Gated experts over the structural signals per member (linear heads; 0 = none). */
+  experts?: number;
   /** Largest complex->simple rate the operating point may have on dev. */
   maxComplexAsSimple?: number;
   log?: (line: string) => void;
@@ -88,6 +97,8 @@ export interface BuildReport {
   ensemble: number;
   /** Whether the members have direct per-bucket logit weights. */
   direct?: boolean;
+  /** Gated experts over the structural signals per member (0 or absent: none). */
+  experts?: number;
   candidates: CandidateReport[];
   chosenHidden: number;
   temperature: { value: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number };
@@ -136,6 +147,8 @@ export function buildModel(options: BuildOptions): BuildResult {
       dense,
       hidden,
       direct: options.direct ?? DEFAULT_DIRECT,
+      experts: hidden === 0 ? (options.experts ?? DEFAULT_EXPERTS) : 0,
+      structSize: STRUCT_SIZE,
     };
     const trained: ModelParams[] = [];
     const memberReports: CandidateReport["members"] = [];
@@ -223,6 +236,7 @@ export function buildModel(options: BuildOptions): BuildResult {
     dim,
     ensemble: members,
     direct: options.direct ?? DEFAULT_DIRECT,
+    experts: chosen.params.gate ? chosen.params.gate.experts : 0,
     candidates: candidates.map(({ params: _params, ...rest }) => rest),
     chosenHidden: chosen.hidden,
     temperature: {

@@ -1,5 +1,6 @@
 // Averages K independently trained members into one model of the same form (wider table, wider head).
 
+import { combineGates } from "./gate";
 import { CLASSES, type ModelParams } from "./model";
 
 /**
@@ -62,5 +63,6 @@ export function combineMembers(members: readonly ModelParams[]): ModelParams {
     w2,
     b2,
     direct,
+    gate: first.gate ? combineGates(members.map((member) => member.gate)) : undefined,
   };
 }

@@ -1,6 +1,7 @@
 // Folds normalisation into the head, quantises both tables to int8, and runs the exported model in TS.
 
 import { expandKnownChars, layoutOffsets, type ModelInputs, type WordGrams } from "../bag";
+import { createGateTrace, foldGate, type GateParams, gateForward } from "./gate";
 import { CLASSES, type ModelParams, softmax } from "./model";
 
 /** int8 rows with one scale per row: value = q * scale. */
@@ -27,6 +28,8 @@ export interface ExportedModel {
   /** Character n-gram ids of each GloVe row's word: the graph's known-word rows are sums of these rows. */
   wordGrams: WordGrams;
   temperature: number;
+  /** Gated experts over the raw structural signals (standardisation folded in); absent when the head has none. */
+  gate?: GateParams;
 }
 
 /** Standardisation of the dense input learnt on train: x' = (x - mean) * inverse. */
@@ -137,6 +140,13 @@ export function exportModel(
     direct: params.direct.slice(),
     wordGrams,
     temperature,
+    gate:
+      params.gate &&
+      foldGate(
+        params.gate,
+        normalisation.mean.subarray(dense - params.gate.size),
+        normalisation.inverse.subarray(dense - params.gate.size),
+      ),
   };
 }
 
@@ -208,6 +218,7 @@ export function forwardExported(
   }
   const first = dense(model.w1, model.b1, x, size, biasWeight);
   if (model.hidden === 0) for (let c = 0; c < CLASSES; c++) first[c] = (first[c] ?? 0) + (direct[c] ?? 0);
+  if (model.gate) gateForward(model.gate, inputs.struct, 0, first, createGateTrace(model.gate));
   let logits = first;
   if (model.hidden > 0) {
     for (let h = 0; h < first.length; h++) first[h] = Math.max(0, first[h] ?? 0);

@@ -1,5 +1,15 @@
 // The trainable model in plain Float32Array loops: hashed n-gram table + frozen dense inputs -> MLP head.
 
+import {
+  cloneGate,
+  createGate,
+  createGateTrace,
+  type GateParams,
+  type GateTrace,
+  gateBackward,
+  gateForward,
+} from "./gate";
+
 export const CLASSES = 3;
 
 export interface ModelShape {
@@ -12,6 +22,10 @@ export interface ModelShape {
   hidden: number;
   /** Adds direct per-bucket logit weights (linear head only; see `ModelParams.direct`). */
   direct?: boolean;
+  /** Gated experts over the structural signals (linear head only; see `GateParams`); 0 or absent = none. */
+  experts?: number;
+  /** How many structural signals end the dense input (what the gate reads). */
+  structSize?: number;
 }
 
 export interface ModelParams {
@@ -30,6 +44,8 @@ export interface ModelParams {
    * path, folded into the same projected table at export. Empty when off.
    */
   direct: Float32Array;
+  /** Gated experts over the structural signals, when the shape asks for them. */
+  gate?: GateParams;
 }
 
 /** Seeded generator (mulberry32): the build is deterministic for a given seed. */
@@ -62,7 +78,8 @@ export function createParams(shape: ModelShape, random: () => number): ModelPara
   const range2 = Math.sqrt(6 / (shape.hidden + CLASSES));
   for (let i = 0; i < w2.length; i++) w2[i] = (random() * 2 - 1) * range2;
   const direct = new Float32Array(shape.direct && shape.hidden === 0 ? 2 * shape.buckets * CLASSES : 0);
-  return { shape, table, w1, b1: new Float32Array(first), w2, b2: new Float32Array(CLASSES), direct };
+  const gate = shape.hidden === 0 ? createGate(shape.experts ?? 0, shape.structSize ?? 0, random) : undefined;
+  return { shape, table, w1, b1: new Float32Array(first), w2, b2: new Float32Array(CLASSES), direct, gate };
 }
 
 export function cloneParams(params: ModelParams): ModelParams {
@@ -74,6 +91,7 @@ export function cloneParams(params: ModelParams): ModelParams {
     w2: params.w2.slice(),
     b2: params.b2.slice(),
     direct: params.direct.slice(),
+    gate: cloneGate(params.gate),
   };
 }
 
@@ -93,15 +111,17 @@ export interface Trace {
   /** Input dropout gates (1 when no dropout is applied). */
   inputMask: Float32Array;
   logits: Float32Array;
+  gate: GateTrace;
 }
 
-export function createTrace(shape: ModelShape): Trace {
+export function createTrace(shape: ModelShape, gate?: GateParams): Trace {
   return {
     x: new Float32Array(inputSize(shape)),
     hidden: new Float32Array(shape.hidden),
     mask: new Float32Array(shape.hidden),
     inputMask: new Float32Array(inputSize(shape)).fill(1),
     logits: new Float32Array(CLASSES),
+    gate: createGateTrace(gate),
   };
 }
 
@@ -150,6 +170,10 @@ export function forward(
     if (params.direct.length > 0) {
       addDirect(params.direct, example.ngramIds, 0, trace.logits);
       addDirect(params.direct, example.charIds, params.shape.buckets, trace.logits);
+    }
+    if (params.gate) {
+      const from = example.dense.length - params.gate.size;
+      gateForward(params.gate, example.dense, from, trace.logits, trace.gate);
     }
     return trace.logits;
   }
@@ -215,6 +239,8 @@ export interface Gradients {
   rows: Array<{ ids: Int32Array; gradient: Float32Array }>;
   /** The logits' gradient per example and bag, applied sparsely to the direct weights (bucket offset per bag). */
   direct: Array<{ ids: Int32Array; offset: number; gradient: Float32Array }>;
+  gate: Float32Array;
+  expert: Float32Array;
 }
 
 export function createGradients(params: ModelParams): Gradients {
@@ -225,6 +251,8 @@ export function createGradients(params: ModelParams): Gradients {
     b2: new Float32Array(params.b2.length),
     rows: [],
     direct: [],
+    gate: new Float32Array(params.gate?.gate.length ?? 0),
+    expert: new Float32Array(params.gate?.expert.length ?? 0),
   };
 }
 
@@ -258,6 +286,10 @@ export function backward(
   const target = ordinalTarget(example.label, smoothing);
   for (let c = 0; c < CLASSES; c++) dLogits[c] = (dLogits[c] ?? 0) - (target[c] ?? 0);
   const inputs = trace.x.length;
+  if (params.gate) {
+    const from = example.dense.length - params.gate.size;
+    gateBackward(params.gate, example.dense, from, dLogits, trace.gate, grads);
+  }
   if (params.direct.length > 0) {
     grads.direct.push({ ids: example.ngramIds, offset: 0, gradient: dLogits.slice() });
     grads.direct.push({ ids: example.charIds, offset: params.shape.buckets, gradient: dLogits.slice() });

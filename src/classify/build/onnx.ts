@@ -10,7 +10,8 @@ const INT32 = onnx.TensorProto.DataType.INT32;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 /** Graph input and output names: the runtime's session runner uses the same ones. */
-export const GRAPH_INPUTS = ["ids", "weights", "max_ids"] as const;
+export const GRAPH_INPUTS = ["ids", "weights", "max_ids", "struct"] as const;
+/** Graphs without gated experts keep the first three inputs only (the session feeds what the graph declares). */
 export const GRAPH_OUTPUTS = ["probs", "logits"] as const;
 
 function bytes(array: ArrayBufferView): Uint8Array {
@@ -148,6 +149,52 @@ function maxWeights(model: ExportedModel, w1: Float32Array, first: number): Floa
   return out;
 }
 
+/**
+ * Gated experts on the raw signals `s` ([1, size + 1], the last entry 1): gate = softmax(s · gate_w) per group,
+ * experts = s · expert_w reshaped to [groups x experts, 3] (temperature folded in), logits = gate · experts +
+ * linear_logits (one Gemm). Every product is 2-D (onnxruntime runs a batched MatMul as one GEMM per batch, about a
+ * microsecond each), so the gate costs five tiny nodes (seven with more than one group).
+ */
+function gateTensors(model: ExportedModel) {
+  const gate = model.gate;
+  if (!gate) return { initializers: [], nodes: [] };
+  const { groups, experts } = gate;
+  const width = gate.size + 1;
+  const rows = groups * experts;
+  const gateW = new Float32Array(width * rows);
+  const expertW = new Float32Array(width * rows * 3);
+  for (let i = 0; i < width; i++) {
+    for (let j = 0; j < rows; j++) {
+      gateW[i * rows + j] = gate.gate[j * width + i] ?? 0;
+      for (let c = 0; c < 3; c++)
+        expertW[(i * rows + j) * 3 + c] = (gate.expert[(j * 3 + c) * width + i] ?? 0) / model.temperature;
+    }
+  }
+  const initializers = [
+    tensor("gate_w", FLOAT, [width, rows], gateW),
+    tensor("expert_w", FLOAT, [width, rows * 3], expertW),
+    tensor("expert_shape", INT64, [2], new BigInt64Array([BigInt(rows), 3n])),
+  ];
+  const nodes = [node("MatMul", ["struct", "gate_w"], ["gate_logits"])];
+  if (groups > 1) {
+    initializers.push(
+      tensor("gate_groups", INT64, [2], new BigInt64Array([BigInt(groups), BigInt(experts)])),
+      tensor("gate_row", INT64, [2], new BigInt64Array([1n, BigInt(rows)])),
+    );
+    nodes.push(
+      node("Reshape", ["gate_logits", "gate_groups"], ["gate_grouped"]),
+      node("Softmax", ["gate_grouped"], ["gate_softmax"], [intAttr("axis", -1)]),
+      node("Reshape", ["gate_softmax", "gate_row"], ["gate_probs"]),
+    );
+  } else nodes.push(node("Softmax", ["gate_logits"], ["gate_probs"], [intAttr("axis", -1)]));
+  nodes.push(
+    node("MatMul", ["struct", "expert_w"], ["expert_flat"]),
+    node("Reshape", ["expert_flat", "expert_shape"], ["expert_out"]),
+    node("Gemm", ["gate_probs", "expert_out", "linear_logits"], ["logits"]),
+  );
+  return { initializers, nodes };
+}
+
 export function buildGraph(model: ExportedModel, metadata: Record<string, string>): onnx.IModelProto {
   if (model.glove.scales.some((scale) => scale !== model.glove.scales[0])) {
     throw new Error("the GloVe table must be quantised with one scale (quantizeTensor)");
@@ -173,13 +220,18 @@ export function buildGraph(model: ExportedModel, metadata: Record<string, string
   nodes.push(node("Cast", ["max_rows_q"], ["max_rows"], [intAttr("to", FLOAT)]));
   nodes.push(node("ReduceMax", ["max_rows"], ["maxima_2"], [intsAttr("axes", [1]), intAttr("keepdims", 0)]));
   nodes.push(node("Reshape", ["maxima_2", "max_shape"], ["maxima"]));
-  const firstOut = model.hidden > 0 ? "hidden_pre" : "logits";
+  const firstOut = model.hidden > 0 ? "hidden_pre" : model.gate ? "linear_logits" : "logits";
   nodes.push(node("Gemm", ["maxima", "max_w", "linear"], [firstOut]));
   if (model.hidden > 0) {
     const gemm = [intAttr("transB", 1)];
     initializers.push(tensor("w2", FLOAT, [3, model.hidden], head.w2), tensor("b2", FLOAT, [3], head.b2));
     nodes.push(node("Relu", ["hidden_pre"], ["hidden"]));
     nodes.push(node("Gemm", ["hidden", "w2", "b2"], ["logits"], gemm));
+  }
+  if (model.gate) {
+    const gate = gateTensors(model);
+    initializers.push(...gate.initializers);
+    nodes.push(...gate.nodes);
   }
   nodes.push(node("Softmax", ["logits"], ["probs"], [intAttr("axis", 1)]));
 
@@ -191,6 +243,7 @@ export function buildGraph(model: ExportedModel, metadata: Record<string, string
       valueInfo("ids", INT32, ["n"]),
       valueInfo("weights", FLOAT, [1, "n"]),
       valueInfo("max_ids", INT32, [2, "m"]),
+      ...(model.gate ? [valueInfo("struct", FLOAT, [1, model.structSize + 1])] : []),
     ],
     output: [valueInfo("probs", FLOAT, [1, 3]), valueInfo("logits", FLOAT, [1, 3])],
   });

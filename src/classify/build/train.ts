@@ -98,7 +98,7 @@ class Adam {
 
 /** Logits of every example with the model in evaluation mode. */
 export function predictAll(params: ModelParams, examples: readonly Example[]): Float32Array[] {
-  const trace = createTrace(params.shape);
+  const trace = createTrace(params.shape, params.gate);
   return examples.map((example) => forward(params, example, trace).slice());
 }
 
@@ -207,6 +207,9 @@ function blend(average: ModelParams, params: ModelParams, share: number): ModelP
     [average.b2, params.b2],
     [average.direct, params.direct],
   ];
+  if (average.gate && params.gate) {
+    pairs.push([average.gate.gate, params.gate.gate], [average.gate.expert, params.gate.expert]);
+  }
   for (const [target, source] of pairs) {
     for (let i = 0; i < target.length; i++) target[i] = target[i]! + (source[i]! - target[i]!) * share;
   }
@@ -230,11 +233,20 @@ export function train(
     { adam: new Adam(params.w2, options.headLearningRate, options.weightDecay), grad: grads.w2 },
     { adam: new Adam(params.b2, options.headLearningRate, 0), grad: grads.b2 },
   ];
+  if (params.gate) {
+    optimisers.push(
+      { adam: new Adam(params.gate.gate, options.headLearningRate, options.weightDecay), grad: grads.gate },
+      {
+        adam: new Adam(params.gate.expert, options.headLearningRate, options.weightDecay),
+        grad: grads.expert,
+      },
+    );
+  }
   const direct =
     params.direct.length > 0
       ? new LazyAdam(params.direct, options.directLearningRate, options.directDecay)
       : undefined;
-  const trace = createTrace(shape);
+  const trace = createTrace(shape, params.gate);
   const order = [...trainSet];
   const history: EpochReport[] = [];
   let averaged: ModelParams | undefined;

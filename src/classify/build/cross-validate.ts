@@ -1,0 +1,97 @@
+// Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
+// bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--only 0,1] [--cache DIR]
+
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type LabelledRequest, readCorpus } from "../corpus";
+import { RequestEncoder } from "../encode";
+import { STRUCT_SIZE } from "../features";
+import { DEFAULT_TOKENIZER, TextHasher, WordTable } from "../tokenize";
+import { DEFAULT_DIM, DEFAULT_DIRECT } from "./build";
+import { fitNormalisation, type Prepared, prepare, toExamples } from "./dataset";
+import { dequantize, quantizeTensor } from "./export";
+import { loadGlove } from "./glove";
+import { DEFAULT_TRAIN, train } from "./train";
+
+/** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
+export function itemGroup(id: string): string {
+  return id.replace(/-mt$/, "").replace(/-t[12]$/, "");
+}
+
+/** Fold of each row: groups sorted by a hash of their name, dealt round-robin (deterministic, balanced). */
+export function groupFolds(rows: readonly LabelledRequest[], folds: number): number[] {
+  const hash = (text: string) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+  };
+  const groups = [...new Set(rows.map((row) => itemGroup(row.id)))];
+  groups.sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1));
+  const foldOf = new Map(groups.map((group, index) => [group, index % folds]));
+  return rows.map((row) => foldOf.get(itemGroup(row.id)) ?? 0);
+}
+
+function subset(prepared: Prepared, keep: (index: number) => boolean): Prepared {
+  const indices = prepared.rows.map((_, index) => index).filter(keep);
+  return {
+    rows: indices.map((index) => prepared.rows[index] as LabelledRequest),
+    encoded: indices.map((index) => prepared.encoded[index] as Prepared["encoded"][number]),
+    raw: indices.map((index) => prepared.raw[index] as Float32Array),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: "string", default: "../shared/data/tier-corpus" },
+      folds: { type: "string", default: "5" },
+      experts: { type: "string", default: "0,4" },
+      only: { type: "string" },
+      seed: { type: "string", default: "5" },
+      cache: { type: "string", default: join(import.meta.dir, "../../../.cache") },
+    },
+  });
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const folds = Number.parseInt(values.folds, 10);
+  const rows = readCorpus(join(resolve(values.data), "train.jsonl"));
+  const glove = loadGlove(values.cache, 40000, log);
+  const gloveWithPad = new Float32Array((glove.words.length + 1) * glove.dim);
+  gloveWithPad.set(glove.vectors, glove.dim);
+  const gloveFloats = dequantize(quantizeTensor(gloveWithPad, glove.dim));
+  const encoder = new RequestEncoder(new TextHasher(DEFAULT_TOKENIZER, new WordTable(glove.words)));
+  const prepared = prepare(rows, encoder, gloveFloats, glove.dim, log, "train");
+  const foldOf = groupFolds(rows, folds);
+  const only = values.only?.split(",").map(Number) ?? Array.from({ length: folds }, (_, k) => k);
+  for (const experts of values.experts.split(",").map(Number)) {
+    const scores: number[] = [];
+    for (const fold of only) {
+      const inner = subset(prepared, (index) => foldOf[index] !== fold);
+      const held = subset(prepared, (index) => foldOf[index] === fold);
+      const normalisation = fitNormalisation(inner.raw);
+      const trainSet = toExamples(inner, normalisation);
+      const heldSet = toExamples(held, normalisation);
+      const shape = {
+        buckets: DEFAULT_TOKENIZER.buckets,
+        dim: DEFAULT_DIM,
+        dense: trainSet[0]?.dense.length ?? 0,
+        hidden: 0,
+        direct: DEFAULT_DIRECT,
+        experts,
+        structSize: STRUCT_SIZE,
+      };
+      const seed = Number.parseInt(values.seed, 10);
+      const result = train(shape, trainSet, heldSet, { ...DEFAULT_TRAIN, seed }, () => {});
+      const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
+      scores.push(best?.devAccuracy ?? 0);
+      log(
+        `experts=${experts} fold ${fold + 1}/${folds}: held-out accuracy ${best?.devAccuracy.toFixed(4)} (epoch ${result.bestEpoch})`,
+      );
+    }
+    const mean = scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
+    process.stdout.write(
+      `${JSON.stringify({ experts, folds, only, scores: scores.map((s) => Number(s.toFixed(4))), mean: Number(mean.toFixed(4)) })}\n`,
+    );
+  }
+}
+
+if (import.meta.main) await main();
