@@ -13,7 +13,7 @@ export interface ModelInputs {
   /** `2 x maxWidth` GloVe rows: unique rows of the conversation, then of the last user turn, padded with row 0. */
   maxIds: Int32Array;
   maxWidth: number;
-  /** The raw structural signals followed by a 1: what the gated experts read (`GateParams`). */
+  /** The raw structural signals: what gated experts read (`GateParams`), followed by a 1 in the graph's input. */
   struct: Float32Array;
 }
 
@@ -179,10 +179,7 @@ export class InputBuilder {
     for (let i = 0; i < conversationRows; i++)
       maxIds[i] = (ids[conversationStart + i] as number) - o.gloveMean;
     for (let i = 0; i < lastRows; i++) maxIds[maxWidth + i] = (ids[lastStart + i] as number) - o.lastMean;
-    const signals = new Float32Array(structured + 1);
-    signals.set(struct);
-    signals[structured] = 1;
-    return { ids, weights, maxIds, maxWidth, struct: signals };
+    return { ids, weights, maxIds, maxWidth, struct };
   }
 }
 

@@ -59,16 +59,30 @@ async function nativeSession(bytes: Uint8Array): Promise<NativeSession | undefin
   }
 }
 
-/** Feeds of one request; `struct` only for graphs with gated experts (older graphs have 3 inputs). */
-function feedsOf(inputs: ModelInputs, withStruct: boolean): Feeds {
+/**
+ * Feeds of one request. Only graphs with gated experts declare `struct`: the signals followed by a 1, written into
+ * `signals` (reused by the synchronous native path); graphs without it pay nothing for it.
+ */
+function feedsOf(inputs: ModelInputs, signals?: Float32Array): Feeds {
   const n = inputs.ids.length;
   const feeds: Feeds = {
     ids: new ort.Tensor("int32", inputs.ids, [n]),
     weights: new ort.Tensor("float32", inputs.weights, [1, n]),
     max_ids: new ort.Tensor("int32", inputs.maxIds, [2, inputs.maxWidth]),
   };
-  if (withStruct) feeds.struct = new ort.Tensor("float32", inputs.struct, [1, inputs.struct.length]);
+  if (signals) {
+    signals.set(inputs.struct);
+    signals[inputs.struct.length] = 1;
+    feeds.struct = new ort.Tensor("float32", signals, [1, signals.length]);
+  }
   return feeds;
+}
+
+/** A `struct` buffer for this request's signals, reusing `previous` when it has the right size. */
+function signalsFor(inputs: ModelInputs, previous?: Float32Array): Float32Array {
+  return previous?.length === inputs.struct.length + 1
+    ? previous
+    : new Float32Array(inputs.struct.length + 1);
 }
 
 function floats(value: { data: unknown } | undefined, name: string): Float32Array {
@@ -90,26 +104,31 @@ export async function openSession(
   const native = options.native === false ? undefined : await nativeSession(bytes);
   if (native) {
     const withStruct = native.inputMetadata.some((input) => input.name === "struct");
+    let buffer: Float32Array | undefined;
+    const feeds = (inputs: ModelInputs) => {
+      if (withStruct) buffer = signalsFor(inputs, buffer);
+      return feedsOf(inputs, withStruct ? buffer : undefined);
+    };
     return {
       via: "native",
       run: async (inputs) => {
-        const result = native.run(feedsOf(inputs, withStruct), BOTH, {});
+        const result = native.run(feeds(inputs), BOTH, {});
         return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };
       },
-      probs: (inputs) => floats(native.run(feedsOf(inputs, withStruct), PROBS, {}).probs, "probs"),
+      probs: (inputs) => floats(native.run(feeds(inputs), PROBS, {}).probs, "probs"),
       release: async () => native.dispose(),
     };
   }
   const session = await ort.InferenceSession.create(bytes, OPTIONS);
   const withStruct = session.inputNames.includes("struct");
+  const feeds = (inputs: ModelInputs) => feedsOf(inputs, withStruct ? signalsFor(inputs) : undefined);
   return {
     via: "public",
     run: async (inputs) => {
-      const result = await session.run(feedsOf(inputs, withStruct));
+      const result = await session.run(feeds(inputs));
       return { probs: floats(result.probs, "probs"), logits: floats(result.logits, "logits") };
     },
-    probs: async (inputs) =>
-      floats((await session.run(feedsOf(inputs, withStruct), ["probs"])).probs, "probs"),
+    probs: async (inputs) => floats((await session.run(feeds(inputs), ["probs"])).probs, "probs"),
     release: () => session.release(),
   };
 }

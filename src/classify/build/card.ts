@@ -24,6 +24,9 @@ const CROSS_VALIDATION = [
   "The last row is `bun src/classify/build/cross-validate.ts --experts 0,4,8,16` (5 folds by item group, seed 5, the",
   "shipped training settings); per fold, none 0.831 / 0.808 / 0.803 / 0.795 / 0.809 and 8 experts",
   "0.837 / 0.811 / 0.806 / 0.806 / 0.811. Its folds differ from the earlier rows' probes, so compare within a row.",
+  "Also tried with the same runner and folds: flags for multiple-choice and maths-markup last turns, each crossed with",
+  "the last turn's counts (10 more structural columns, free at run time): 0.825 / 0.805 / 0.800 / 0.814 / 0.820, mean",
+  "0.8126 against 0.8093, better on 2 folds of 5, so not a clear gain: not shipped.",
 ];
 
 /** Nodes the gated experts add to the graph (see `gateTensors` in onnx.ts). */
