@@ -1,6 +1,9 @@
-// The request-log writer thread: inserts batches into the SQLite file so that the event loop never waits on disk.
-// Messages: {type:"open", path, sql} then {type:"write", id, rows} (rows as positional values); answers
-// {type:"written", id, refused?: [{index, error}]} or {type:"failed", id, error} (transient: the batch is retried).
+// The SQLite writer thread: inserts request-log batches (and runs the budget writes) on its own connection, so
+// that the event loop never waits on disk, on a WAL checkpoint or on a busy lock.
+// Messages: {type:"open", path, sql, statements} then {type:"write", id, rows} (rows as positional values), answered
+// {type:"written", id, refused?: [{index, error}]} or {type:"failed", id, error} (transient: the batch is retried);
+// and {type:"run", id, statement, params}, answered {type:"ran", id, value} (the first column of the row the
+// statement returned, or null) or {type:"run-failed", id, error}.
 
 import { Database, type Statement } from "bun:sqlite";
 import { refusedBySqlite } from "./dead-letter";
@@ -8,13 +11,15 @@ import { refusedBySqlite } from "./dead-letter";
 declare const self: Worker;
 
 type Message =
-  | { type: "open"; path: string; sql: string }
-  | { type: "write"; id: number; rows: Array<Array<string | number | null>> };
+  | { type: "open"; path: string; sql: string; statements: Record<string, string> }
+  | { type: "write"; id: number; rows: Array<Array<string | number | null>> }
+  | { type: "run"; id: number; statement: string; params: Array<string | number> };
 
 type Values = Array<string | number | null>;
 let insertBatch: ((rows: Values[]) => void) | undefined;
 /** Inserts row by row in one transaction; returns the rows SQLite refused (a transient error still throws). */
 let insertEach: ((rows: Values[]) => Array<{ index: number; error: string }>) | undefined;
+const statements = new Map<string, Statement>();
 
 self.onmessage = (event: MessageEvent<Message>) => {
   const message = event.data;
@@ -37,6 +42,19 @@ self.onmessage = (event: MessageEvent<Message>) => {
       });
       return refused;
     });
+    for (const [name, sql] of Object.entries(message.statements)) statements.set(name, db.prepare(sql));
+    return;
+  }
+  if (message.type === "run") {
+    try {
+      const statement = statements.get(message.statement);
+      if (!statement) throw new Error(`writer thread has no statement '${message.statement}'`);
+      const row = statement.values(...message.params)[0];
+      self.postMessage({ type: "ran", id: message.id, value: row?.[0] ?? null });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      self.postMessage({ type: "run-failed", id: message.id, error: text });
+    }
     return;
   }
   try {

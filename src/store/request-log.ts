@@ -3,6 +3,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { and, asc, getTableColumns, gte, isNotNull, type SQL } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { BUDGET_WRITES, type BudgetWrite } from "./budgets";
 import { DeadLetter, refusedBySqlite } from "./dead-letter";
 import type * as schema from "./schema";
 import { requests } from "./schema";
@@ -73,6 +74,7 @@ export interface RequestLogOptions {
 const CLOSE_ATTEMPTS = 5;
 
 type Refusal = { index: number; error: string };
+type WriterAnswer = { type: string; id: number; error?: string; refused?: Refusal[]; value?: number | null };
 
 export class RequestLog implements RequestLogStore {
   private queue: QueuedRow[] = [];
@@ -88,6 +90,12 @@ export class RequestLog implements RequestLogStore {
   /** Batches posted to the writer thread and not yet acknowledged, by message id. */
   private readonly inFlight = new Map<number, QueuedRow[]>();
   private nextBatch = 1;
+  /** Budget writes posted to the writer thread and not yet answered, by message id. */
+  private readonly runs = new Map<
+    number,
+    { resolve: (value: number | null) => void; reject: (error: Error) => void }
+  >();
+  private nextRun = 1;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -133,18 +141,49 @@ export class RequestLog implements RequestLogStore {
     if (options.writer === "thread" && path && path !== ":memory:") {
       this.worker = new Worker(new URL("./log-writer.ts", import.meta.url).href);
       // Not unref'd: a flush awaiting the thread's answer must keep the process alive (close() terminates it).
-      this.worker.onmessage = (event: MessageEvent<{ type: string; id: number; error?: string }>) =>
-        this.acknowledged(event.data);
+      this.worker.onmessage = (event: MessageEvent<WriterAnswer>) => {
+        const answer = event.data;
+        if (answer.type === "ran" || answer.type === "run-failed") this.ranOnWriter(answer);
+        else this.acknowledged(answer);
+      };
       // If the thread dies, nothing it held is lost: its batches go back to the queue and writing goes inline.
       this.worker.onerror = (event) => this.writerFailed(event);
-      this.worker.postMessage({ type: "open", path, sql: INSERT_SQL });
+      this.worker.postMessage({ type: "open", path, sql: INSERT_SQL, statements: BUDGET_WRITES });
     }
+  }
+
+  /**
+   * Runs one of the budget writes on the writer thread; undefined when there is no thread (the caller then
+   * writes on its own connection). Rejects if the statement fails or the thread goes away.
+   */
+  runOnWriter(statement: BudgetWrite, params: Array<string | number>): Promise<number | null> | undefined {
+    const worker = this.worker;
+    if (!worker) return undefined;
+    const id = this.nextRun++;
+    return new Promise((resolve, reject) => {
+      this.runs.set(id, { resolve, reject });
+      worker.postMessage({ type: "run", id, statement, params });
+    });
+  }
+
+  private ranOnWriter(answer: { type: string; id: number; value?: number | null; error?: string }): void {
+    const run = this.runs.get(answer.id);
+    this.runs.delete(answer.id);
+    if (answer.type === "ran") run?.resolve(answer.value ?? null);
+    else run?.reject(new Error(`writer thread: ${answer.error}`));
+  }
+
+  /** The thread is gone: its pending writes fail (budget spend stays unwritten and is retried inline). */
+  private dropRuns(reason: string): void {
+    for (const run of this.runs.values()) run.reject(new Error(reason));
+    this.runs.clear();
   }
 
   private writerFailed(event: ErrorEvent): void {
     this.options.onError?.(new Error(`request log writer thread failed: ${event.message}`));
     this.worker?.terminate();
     this.worker = undefined;
+    this.dropRuns("the writer thread failed");
     for (const batch of this.inFlight.values()) this.queue.unshift(...batch);
     this.inFlight.clear();
     this.flushInline();
@@ -266,6 +305,7 @@ export class RequestLog implements RequestLogStore {
       await this.flush();
       this.worker.terminate();
       this.worker = undefined;
+      this.dropRuns("the store is closed");
     }
     // Whatever the thread could not write (or all rows, inline) is written here, on this connection. A database
     // that stays locked or full gets a few tries; then the rows go to the dead-letter file, never nowhere.

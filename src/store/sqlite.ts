@@ -38,7 +38,7 @@ export function openSqliteStore(path: string, log: RequestLogOptions): SqliteSto
     db,
     keys: new KeyRepository(db),
     log: requestLog,
-    budgets: new BudgetRepository(db),
+    budgets: new BudgetRepository(db, sqlite, (write, params) => requestLog.runOnWriter(write, params)),
     ready: Promise.resolve(),
     ping() {
       try {

@@ -24,6 +24,36 @@ const pg = await postgresReachable();
 repositorySuite("sqlite", sqlite);
 repositorySuite("postgres", { create: createTestDatabase }, pg ? {} : { skip: SKIP_POSTGRES });
 
+describe("sqlite budget writes on the writer thread", () => {
+  test("spend and reservations are written by the thread, add up with an inline connection, and close settles", async () => {
+    const { url, drop } = await sqlite.create();
+    const threaded = openStore({ url, log: { batchSize: 32, flushIntervalMs: 5, writer: "thread" } });
+    const inline = openStore({ url, log: { batchSize: 32, flushIntervalMs: 5, writer: "inline" } });
+    try {
+      // Off the event loop: the threaded store answers with a promise, the inline one with the value itself.
+      const first = threaded.budgets.addSpend("key", "k", 0, 0.25);
+      expect(first).toBeInstanceOf(Promise);
+      expect(await first).toBe(0.25);
+      expect(inline.budgets.addSpend("key", "k", 0, 0.5)).toBe(0.75);
+      const totals = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 ? inline : threaded).budgets.addSpend("key", "k", 0, 0.01),
+        ),
+      );
+      expect(new Set(totals.map((total) => Math.round(total * 100))).size).toBe(40);
+      expect(Math.max(...totals)).toBeCloseTo(1.15, 10);
+      await threaded.budgets.setReserved("key", "k", 0, 0.125);
+      const spend = await inline.budgets.spend("key", "k", 0);
+      expect(spend.spentUsd).toBeCloseTo(1.15, 10);
+      expect(spend.reservedUsd).toBe(0.125);
+      await threaded.close();
+    } finally {
+      await inline.close();
+      await drop();
+    }
+  });
+});
+
 describe.skipIf(!pg)(pg ? "postgres request log" : `postgres request log — ${SKIP_POSTGRES}`, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
