@@ -5,7 +5,7 @@ import { periodEnd, periodStart } from "../gateway/budgets";
 import type { BudgetScope, Store } from "../store";
 import { printTable } from "./table";
 
-const USAGE = `usage:
+export const USAGE = `usage:
   spendex budgets set (--key NAME | --team NAME | --agent NAME) --period day|month --limit-usd X
   spendex budgets list [--json]
   spendex budgets remove (--key NAME | --team NAME | --agent NAME)`;

@@ -24,6 +24,12 @@ interface Step {
 
 const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam[] => [{ role: "user", content }];
 
+export const USAGE = `usage: spendex demo
+
+Starts the provider simulator and a gateway on loopback (store: DATABASE_URL, default sqlite:./data/spendex.db),
+creates a test key, sends sample requests (pinned, streaming, tool call, failover, an error, auto) through the
+official openai SDK and prints what was routed where, the cost and the saving. PORT fixes the gateway's port.`;
+
 export async function runDemo(_argv: string[]): Promise<number> {
   const base = loadSettings(process.env);
   const sim = await startSimulator({ port: 0, pace: { latencyMs: 20, ttftMs: 30, tokensPerSecond: 200 } });

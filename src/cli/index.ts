@@ -6,7 +6,7 @@ import { openStore, type Store } from "../store";
 
 const HELP = `spendex — OpenAI-compatible LLM router
 
-usage: bun run spendex <command> [...]
+usage: bun run spendex <command> [...]   (bun run spendex <command> --help for its options)
 
   keys create|list|revoke      issued API keys
   budgets set|list|remove      spend limits per key, team or agent
@@ -18,8 +18,50 @@ usage: bun run spendex <command> [...]
   demo                         simulator + gateway + sample requests, with a table of what happened
 `;
 
+/** Each command's usage text, loaded with its module. */
+const USAGES: Record<string, () => Promise<string>> = {
+  keys: async () => (await import("./keys")).USAGE,
+  budgets: async () => (await import("./budgets")).USAGE,
+  log: async () => (await import("./log")).USAGE,
+  policy: async () => (await import("./policy")).USAGE,
+  replay: async () => (await import("./replay")).USAGE,
+  model: async () => (await import("./model")).USAGE,
+  simulate: async () => (await import("./simulate")).USAGE,
+  demo: async () => (await import("./demo")).USAGE,
+};
+
+/** `--help` or `-h` anywhere among the arguments (before a `--`). */
+function asksForHelp(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+  }
+  return false;
+}
+
+/** node:util parseArgs's errors (unknown option, missing value...): the user's to fix, not a crash. */
+function isArgumentError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const usage = command === undefined ? undefined : USAGES[command];
+  if (usage && asksForHelp(rest)) {
+    console.log(await usage());
+    return 0;
+  }
+  try {
+    return await dispatch(command, rest);
+  } catch (error) {
+    if (!usage || !isArgumentError(error)) throw error;
+    console.error(`spendex ${command}: ${error.message}\n\n${await usage()}`);
+    return 2;
+  }
+}
+
+async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
   switch (command) {
     case "keys":
     case "budgets":

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import type { Store } from "../store";
 import { printTable } from "./table";
 
-const USAGE = `usage:
+export const USAGE = `usage:
   spendex keys create --name NAME [--env live|test] [--team TEAM] [--policy NAME] [--providers a,b] [--failover off|same-provider|equivalent]
   spendex keys list [--json]
   spendex keys revoke NAME`;
@@ -48,7 +48,7 @@ export async function runKeysCommand(argv: string[], store: Store): Promise<numb
     }
   }
   if (action === "list") {
-    const json = rest.includes("--json");
+    const json = parseArgs({ args: rest, options: { json: { type: "boolean" } } }).values.json === true;
     const rows = (await store.keys.list()).map((key) => ({
       name: key.name,
       env: key.env,

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import type { DeadLetterEntry, QueuedRow, Store } from "../store";
 import { printTable } from "./table";
 
-const USAGE = `usage: spendex log import [--file PATH] [--dry-run]
+export const USAGE = `usage: spendex log import [--file PATH] [--dry-run]
 
 Writes the rows of the request log's dead-letter file (default: the one the configured database uses) back
 into the log. Rows already in the log are skipped; rows still refused stay in the file with the new reason.

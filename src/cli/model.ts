@@ -22,7 +22,7 @@ const DEFAULT_OUT = resolve(REPO_ROOT, "models");
 const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
 const GLOVE_WORDS = 40000;
 
-const USAGE = `usage:
+export const USAGE = `usage:
   spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--cache DIR]
   spendex model eval --data FILE [--json] [--model PATH]
   spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;

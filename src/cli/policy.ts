@@ -13,7 +13,7 @@ import {
 } from "../policy";
 import { printTable } from "./table";
 
-const HELP = `usage: spendex policy <command>
+export const USAGE = `usage: spendex policy <command>
 
   check FILE                  compile FILE, run it on the sample inputs, validate every answer
   test [DIR]                  run every *.cases.json in DIR (default policies/) against its policy
@@ -33,7 +33,7 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
   });
   const [command, target] = positionals;
   if (values.help || command === undefined) {
-    console.log(HELP);
+    console.log(USAGE);
     return command === undefined && !values.help ? 1 : 0;
   }
   switch (command) {
@@ -53,7 +53,7 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
 }
 
 function usage(message: string): number {
-  console.error(`${message}\n\n${HELP}`);
+  console.error(`${message}\n\n${USAGE}`);
   return 1;
 }
 

@@ -10,7 +10,7 @@ import { createPolicyEngine, type PolicyInput } from "../policy";
 import { openStore } from "../store";
 import { printTable } from "./table";
 
-const USAGE = `usage: spendex replay --policy FILE|NAME [--days N] [--limit N] [--json]
+export const USAGE = `usage: spendex replay --policy FILE|NAME [--days N] [--limit N] [--json]
 
 Re-runs the logged auto decisions of the last N days (default 7) under the policy, with each decision's
 logged input (time included), and compares models and costs with what really happened.`;

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { parseFault, startSimulator } from "../simulator";
 import type { Fault, SimulatorHandle } from "../simulator/types";
 
-const USAGE = `Usage: spendex simulate [--port N] [--host H] [--latency-ms N] [--ttft-ms N] [--tps N]
+export const USAGE = `Usage: spendex simulate [--port N] [--host H] [--latency-ms N] [--ttft-ms N] [--tps N]
                         [--fault MODEL=SPEC ...] [--require-key KEY]
 
 SPEC: 500 | 503 | 529 | 429 | 429:SECONDS | hang | cut:K | stall:K | error:K[:STATUS], optionally *N
