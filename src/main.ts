@@ -2,6 +2,7 @@
 
 import { buildServer } from "./app";
 import { ConfigError, loadSettings } from "./config";
+import { listen } from "./http";
 
 async function main(): Promise<void> {
   let settings: ReturnType<typeof loadSettings>;
@@ -14,12 +15,19 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = await buildServer(settings, { watch: true, log: (line) => console.log(`spendex: ${line}`) });
-  server.app.listen({ port: settings.port, hostname: settings.host });
+  let server: Awaited<ReturnType<typeof buildServer>>;
+  let port: number;
+  try {
+    server = await buildServer(settings, { watch: true, log: (line) => console.log(`spendex: ${line}`) });
+    port = listen(server.app, { port: settings.port, hostname: settings.host });
+  } catch (error) {
+    // An unreachable database, a missing model file, a busy port: the operator's to fix, said in one line.
+    const detail = process.env.SPENDEX_DEBUG ? (error as Error).stack : (error as Error).message;
+    console.error(`spendex: cannot start: ${detail ?? String(error)}`);
+    process.exit(1);
+  }
   const providers = [...server.gateway.connected].join(", ") || "none (set OPENAI_API_KEY, ...)";
-  console.log(
-    `spendex listening on http://${settings.host}:${server.app.server?.port} — providers: ${providers}`,
-  );
+  console.log(`spendex listening on http://${settings.host}:${port} — providers: ${providers}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

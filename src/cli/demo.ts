@@ -4,6 +4,7 @@
 import OpenAI from "openai";
 import { buildServer } from "../app";
 import { loadSettings, resolveSettings } from "../config";
+import { listen } from "../http";
 import { startSimulator } from "../simulator";
 import { openStore } from "../store";
 import { printTable } from "./table";
@@ -41,8 +42,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
   const settings = resolveSettings({ breaker: { failureThreshold: 2, cooldownMs: 30_000 } }, env);
   const store = openStore({ url: settings.databaseUrl });
   const server = await buildServer(settings, { store, log: (line) => console.log(`  ${line}`) });
-  const listening = server.app.listen({ port: Number(process.env.PORT ?? 0), hostname: "127.0.0.1" });
-  const url = `http://127.0.0.1:${listening.server?.port}`;
+  const url = `http://127.0.0.1:${listen(server.app, { port: Number(process.env.PORT ?? 0), hostname: "127.0.0.1" })}`;
   const name = `demo-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`;
   const key = (await store.keys.create({ name, env: "test" })).key;
   console.log(
@@ -80,7 +80,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
     console.log(
       "\n(auto routing is off: no classifier model in models/. Run 'bun run spendex model build'.)",
     );
-  await listening.server?.stop(true);
+  await server.app.server?.stop(true);
   await server.close();
   await sim.stop();
   console.log(`\nEvery request above is one row in the request log (${settings.databaseUrl}).`);

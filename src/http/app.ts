@@ -54,6 +54,17 @@ export function createApp(deps: AppDeps) {
       return errorResponse(error);
     }
   };
+  /**
+   * Bun resets a connection whose response stays silent past the idle timeout (a stream pausing 5 s at a 1 s
+   * timeout was cut with ECONNRESET), and a chat answer may pause for minutes (a reasoning model thinking
+   * mid-stream). So the timeout is lifted for a chat request: the gateway's own first-byte, idle and total
+   * timeouts bound it instead. Bun cannot restore it afterwards; such a connection stays open until the client
+   * closes it, as SDK connection pools do after a few idle seconds.
+   */
+  const chat = ({ request, server }: { request: Request; server: BunServer | null }) => {
+    server?.timeout(request, 0);
+    return gateway.chatCompletions(request);
+  };
   return new Elysia()
     .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") {
@@ -89,8 +100,8 @@ export function createApp(deps: AppDeps) {
       }
       return errorResponse(error);
     })
-    .post("/v1/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
-    .post("/chat/completions", ({ request }) => gateway.chatCompletions(request), { parse: "none" })
+    .post("/v1/chat/completions", chat, { parse: "none" })
+    .post("/chat/completions", chat, { parse: "none" })
     .get("/v1/models", async ({ request }) => {
       const denied = await authenticate(request);
       if (denied) return denied;
@@ -127,3 +138,24 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+type BunServer = { timeout(request: Request, seconds: number): void };
+
+/** Seconds a client connection may stay idle between requests before it is closed. */
+export const CONNECTION_IDLE_SECONDS = 30;
+
+/**
+ * Listens; returns the bound port. `reusePort` is off (Elysia turns it on): a second instance started on a busy
+ * port must fail, not silently take half of the connections. `development` is off: an error that escaped the
+ * handlers must never be rendered with its stack.
+ */
+export function listen(
+  app: App,
+  at: { port: number; hostname: string; idleTimeoutSeconds?: number },
+): number {
+  const { idleTimeoutSeconds = CONNECTION_IDLE_SECONDS, ...address } = at;
+  app.listen({ ...address, reusePort: false, development: false, idleTimeout: idleTimeoutSeconds });
+  const port = app.server?.port;
+  if (port === undefined) throw new Error(`could not listen on ${at.hostname}:${at.port}`);
+  return port;
+}

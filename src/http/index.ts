@@ -1,2 +1,2 @@
 // HTTP surface.
-export { type App, type AppDeps, createApp } from "./app";
+export { type App, type AppDeps, CONNECTION_IDLE_SECONDS, createApp, listen } from "./app";

@@ -3,6 +3,7 @@
 import { eq } from "drizzle-orm";
 import { type BuildOptions, buildServer, type Server } from "../../src/app";
 import { type ConfigFile, resolveSettings, type Settings } from "../../src/config";
+import { listen } from "../../src/http";
 import { startSimulator } from "../../src/simulator";
 import type { SimulatorHandle, SimulatorOptions } from "../../src/simulator/types";
 import { openStore, type SqliteStore } from "../../src/store";
@@ -16,7 +17,7 @@ export interface Harness {
   /** Calls the app in-process (no socket). */
   call(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** Starts a real listening server; returns its base URL (`http://127.0.0.1:PORT`). */
-  listen(): string;
+  listen(options?: { port?: number; idleTimeoutSeconds?: number }): string;
   close(): Promise<void>;
 }
 
@@ -45,7 +46,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = openStore({ url: "sqlite::memory:", log: { batchSize: 1000, flushIntervalMs: 5 } });
   const server = await buildServer(settings, { store, routing: false, ...options.build });
   const key = store.keys.create({ name: "test", env: "test" }).key;
-  let listening: ReturnType<Server["app"]["listen"]> | undefined;
+  let listening: Server["app"] | undefined;
   return {
     sim,
     server,
@@ -67,9 +68,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }),
       );
     },
-    listen() {
-      listening = server.app.listen({ port: 0, hostname: "127.0.0.1" });
-      return `http://127.0.0.1:${listening.server?.port}`;
+    listen(at = {}) {
+      listening = server.app;
+      return `http://127.0.0.1:${listen(server.app, { port: 0, hostname: "127.0.0.1", ...at })}`;
     },
     async close() {
       await listening?.server?.stop(true);
