@@ -87,6 +87,9 @@ export class UpstreamCall {
         // A redirect would carry the key headers (x-api-key, x-goog-api-key) and the prompt to wherever it
         // points: never follow one; errorFromStatus names it.
         redirect: "manual",
+        // Bun's fetch arms its own socket idle timer (300 s by default), which would cut a reasoning model that
+        // thinks longer than that before answering; the gateway's first-byte, idle and total deadlines govern.
+        timeout: false,
       });
     } catch (error) {
       this.finish();
