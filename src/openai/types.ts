@@ -106,6 +106,8 @@ export interface ChatCompletion {
     message: {
       role: "assistant";
       content: string | null;
+      /** The model's reasoning (thinking) text, when the upstream returned it. */
+      reasoning_content?: string;
       refusal?: string | null;
       tool_calls?: ToolCall[];
       [field: string]: unknown;
@@ -135,6 +137,8 @@ export interface ChatCompletionChunk {
     delta: {
       role?: "assistant";
       content?: string | null;
+      /** Reasoning text, as OpenAI-compatible reasoning models stream it (DeepSeek, vLLM, LiteLLM). */
+      reasoning_content?: string;
       refusal?: string | null;
       tool_calls?: ToolCallDelta[];
     };

@@ -46,9 +46,10 @@ export function callOptions(
   };
 }
 
-/** Concatenates text deltas and assembles tool-call deltas by index, as an OpenAI client does. */
+/** Concatenates text (and reasoning) deltas and assembles tool-call deltas by index, as an OpenAI client does. */
 export function assemble(chunks: ChatCompletionChunk[]) {
   let content = "";
+  let reasoning = "";
   let finish: string | null = null;
   let role: string | undefined;
   const calls: Array<{ id: string; name: string; arguments: string }> = [];
@@ -56,6 +57,7 @@ export function assemble(chunks: ChatCompletionChunk[]) {
     for (const choice of chunk.choices) {
       role ??= choice.delta.role;
       if (choice.delta.content) content += choice.delta.content;
+      if (choice.delta.reasoning_content) reasoning += choice.delta.reasoning_content;
       for (const delta of choice.delta.tool_calls ?? []) {
         const call = calls[delta.index] ?? { id: "", name: "", arguments: "" };
         calls[delta.index] = call;
@@ -67,5 +69,5 @@ export function assemble(chunks: ChatCompletionChunk[]) {
     }
   }
   const usage = chunks.at(-1)?.usage ?? undefined;
-  return { content, finish, role, calls, usage };
+  return { content, reasoning, finish, role, calls, usage };
 }

@@ -101,6 +101,31 @@ export function applyParams(request: ChatRequest, body: Record<string, unknown>)
     if (choice.type !== "none") body.tool_choice = { ...choice, disable_parallel_tool_use: true };
   }
   if (output.effort !== undefined || output.format !== undefined) body.output_config = output;
+  if (output.effort !== undefined && canThink(request, body)) body.thinking = THINKING;
+}
+
+/**
+ * Effort alone does not make Claude think: adaptive thinking does, and Anthropic pairs it with effort. Its text is
+ * returned as `reasoning_content`. `display: summarized` asks for the text on models that would omit it.
+ */
+const THINKING = Object.freeze({ type: "adaptive", display: "summarized" });
+
+/**
+ * Thinking makes some valid requests invalid, so it is only turned on where it cannot: Anthropic refuses it with a
+ * temperature other than 1, with top_k, with top_p below 0.95 and with a forced tool choice, and in a tool loop it
+ * wants the previous assistant turn's signed thinking block back, which an OpenAI client cannot send.
+ */
+function canThink(request: ChatRequest, body: Record<string, unknown>): boolean {
+  if (body.temperature !== undefined && body.temperature !== 1) return false;
+  if (body.top_k !== undefined) return false;
+  if (body.top_p !== undefined && (body.top_p as number) < 0.95) return false;
+  const choice = (body.tool_choice as { type?: string } | undefined)?.type;
+  if (choice === "any" || choice === "tool") return false;
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const message = request.messages[i];
+    if (message?.role === "assistant") return message.tool_calls == null || message.tool_calls.length === 0;
+  }
+  return true;
 }
 
 export function toToolChoice(choice: ToolChoice): Record<string, unknown> {

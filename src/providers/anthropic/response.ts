@@ -1,7 +1,9 @@
-// Anthropic Message -> OpenAI chat.completion: text, tool_use -> tool_calls, stop_reason, usage with cache tokens.
+// Anthropic Message -> OpenAI chat.completion: text, thinking -> reasoning_content, tool_use -> tool_calls,
+// stop_reason, usage with cache tokens.
 
 import type { TokenCounts } from "../../catalog/types";
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import { assistantMessage } from "../core/message";
 import { badResponse } from "../openai-compatible/response";
 import type { CompletionResult } from "../types";
 
@@ -10,11 +12,14 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** A breakdown of output_tokens (which stays the billed total): thinking_tokens is the reasoning share. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 interface AnthropicBlock {
   type: string;
   text?: string;
+  thinking?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -59,13 +64,17 @@ export function toTokenCounts(usage: AnthropicUsage | undefined): TokenCounts {
   };
 }
 
-export function toOpenAIUsage(tokens: TokenCounts): Usage {
-  return {
+/** Thinking is already inside output_tokens (billed as output); Anthropic may also say how much of it there was. */
+export function toOpenAIUsage(tokens: TokenCounts, usage?: AnthropicUsage): Usage {
+  const out: Usage = {
     prompt_tokens: tokens.prompt,
     completion_tokens: tokens.completion,
     total_tokens: tokens.prompt + tokens.completion,
     prompt_tokens_details: { cached_tokens: tokens.cached },
   };
+  const reasoning = usage?.output_tokens_details?.thinking_tokens;
+  if (typeof reasoning === "number") out.completion_tokens_details = { reasoning_tokens: reasoning };
+  return out;
 }
 
 export function fromAnthropicResponse(json: unknown, provider: string): CompletionResult {
@@ -74,9 +83,11 @@ export function fromAnthropicResponse(json: unknown, provider: string): Completi
     throw badResponse(provider, "no content");
   }
   let text: string | null = null;
+  let reasoning: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of message.content) {
     if (block.type === "text") text = (text ?? "") + (block.text ?? "");
+    else if (block.type === "thinking" && block.thinking) reasoning = (reasoning ?? "") + block.thinking;
     else if (block.type === "tool_use") {
       toolCalls.push({
         id: block.id ?? `call_${toolCalls.length}`,
@@ -84,7 +95,7 @@ export function fromAnthropicResponse(json: unknown, provider: string): Completi
         function: { name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) },
       });
     }
-    // thinking / redacted_thinking blocks are not part of an OpenAI answer; their tokens are in output_tokens.
+    // redacted_thinking has no text to show; its tokens are in output_tokens like all thinking.
   }
   const tokens = toTokenCounts(message.usage);
   const body: ChatCompletion = {
@@ -95,15 +106,12 @@ export function fromAnthropicResponse(json: unknown, provider: string): Completi
     choices: [
       {
         index: 0,
-        message:
-          toolCalls.length > 0
-            ? { role: "assistant", content: text, refusal: null, tool_calls: toolCalls }
-            : { role: "assistant", content: text, refusal: null },
+        message: assistantMessage(text, reasoning, toolCalls),
         finish_reason: toFinishReason(message.stop_reason),
         logprobs: null,
       },
     ],
-    usage: toOpenAIUsage(tokens),
+    usage: toOpenAIUsage(tokens, message.usage),
   };
   return { body, tokens };
 }

@@ -1,4 +1,5 @@
-// Anthropic Messages SSE -> OpenAI chunks: role first, text and tool-call deltas, finish, then the usage chunk.
+// Anthropic Messages SSE -> OpenAI chunks: role first, text, thinking (reasoning_content) and tool-call deltas,
+// finish, then the usage chunk.
 
 import type { EventSourceMessage } from "eventsource-parser";
 import type { TokenCounts } from "../../catalog/types";
@@ -11,8 +12,14 @@ interface StreamEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type: string; text?: string; id?: string; name?: string };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  content_block?: { type: string; text?: string; thinking?: string; id?: string; name?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    thinking?: string;
+    partial_json?: string;
+    stop_reason?: string | null;
+  };
   usage?: AnthropicUsage;
 }
 
@@ -68,6 +75,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
           );
         } else if (block?.type === "text" && block.text) {
           out.enqueue(this.chunk({ content: block.text }));
+        } else if (block?.type === "thinking" && block.thinking) {
+          out.enqueue(this.chunk({ reasoning_content: block.thinking }));
         }
         return false;
       }
@@ -75,11 +84,13 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         const delta = event.delta;
         if (delta?.type === "text_delta" && delta.text) {
           out.enqueue(this.chunk({ content: delta.text }));
+        } else if (delta?.type === "thinking_delta" && delta.thinking) {
+          out.enqueue(this.chunk({ reasoning_content: delta.thinking }));
         } else if (delta?.type === "input_json_delta" && delta.partial_json) {
           const index = this.toolIndex[event.index ?? 0] ?? 0;
           out.enqueue(this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }));
         }
-        // thinking_delta, signature_delta and citations_delta have no OpenAI counterpart.
+        // signature_delta and citations_delta have no OpenAI counterpart; redacted_thinking has no text.
         return false;
       }
       case "message_delta": {
@@ -112,6 +123,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       const value = usage[key];
       if (value != null) this.usage[key] = value;
     }
+    if (usage.output_tokens_details != null) this.usage.output_tokens_details = usage.output_tokens_details;
   }
 
   private close(out: ChunkSink): void {
@@ -123,7 +135,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         created: this.created,
         model: this.model,
         choices: [],
-        usage: toOpenAIUsage(toTokenCounts(this.usage)),
+        usage: toOpenAIUsage(toTokenCounts(this.usage), this.usage),
       });
     }
   }

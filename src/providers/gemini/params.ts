@@ -72,7 +72,8 @@ export function applyParams(
         const budget = THINKING_BUDGET[value as string];
         if (budget === undefined)
           throw refuse(key, `reasoning effort '${String(value)}' has no thinking budget`);
-        generation.thinkingConfig = { thinkingBudget: budget };
+        // Without includeThoughts Gemini thinks but returns no thought summaries, so no reasoning_content.
+        generation.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
         break;
       }
       case "service_tier":

@@ -1,7 +1,9 @@
-// Gemini GenerateContentResponse -> OpenAI chat.completion: parts, function calls, finishReason, usageMetadata.
+// Gemini GenerateContentResponse -> OpenAI chat.completion: parts (thoughts -> reasoning_content), function calls,
+// finishReason, usageMetadata.
 
 import type { TokenCounts } from "../../catalog/types";
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import { assistantMessage } from "../core/message";
 import { badResponse } from "../openai-compatible/response";
 import type { CompletionResult } from "../types";
 
@@ -81,12 +83,15 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
   if (typeof response !== "object" || response === null) throw badResponse(provider, "not an object");
   const candidate = response.candidates?.[0];
   let text: string | null = null;
+  let reasoning: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const part of candidate?.content?.parts ?? []) {
     if (part.functionCall !== undefined) {
       toolCalls.push(toToolCall(part.functionCall, toolCallId(response.responseId, toolCalls.length)));
-    } else if (typeof part.text === "string" && part.thought !== true) {
-      text = (text ?? "") + part.text;
+    } else if (typeof part.text === "string") {
+      // Thought summaries (includeThoughts) are text parts flagged `thought`.
+      if (part.thought !== true) text = (text ?? "") + part.text;
+      else if (part.text !== "") reasoning = (reasoning ?? "") + part.text;
     }
   }
   // No candidate at all means the prompt itself was blocked.
@@ -104,10 +109,7 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
     choices: [
       {
         index: 0,
-        message:
-          toolCalls.length > 0
-            ? { role: "assistant", content: text, refusal: null, tool_calls: toolCalls }
-            : { role: "assistant", content: text, refusal: null },
+        message: assistantMessage(text, reasoning, toolCalls),
         finish_reason: finish,
         logprobs: null,
       },

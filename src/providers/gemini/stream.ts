@@ -54,6 +54,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
       return false;
     }
     let content: string | undefined;
+    let reasoning: string | undefined;
     let calls: ToolCallDelta[] | undefined;
     for (const part of candidate.content?.parts ?? []) {
       if (part.functionCall !== undefined) {
@@ -66,16 +67,18 @@ export class GeminiStreamTranslator implements StreamTranslator {
           type: "function",
           function: { name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}) },
         });
-      } else if (typeof part.text === "string" && part.thought !== true && part.text !== "") {
-        content = (content ?? "") + part.text;
+      } else if (typeof part.text === "string" && part.text !== "") {
+        if (part.thought === true) reasoning = (reasoning ?? "") + part.text;
+        else content = (content ?? "") + part.text;
       }
     }
-    if (content !== undefined || calls !== undefined || !this.roleSent) {
+    if (content !== undefined || reasoning !== undefined || calls !== undefined || !this.roleSent) {
       const delta: ChatCompletionChunk["choices"][number]["delta"] = {};
       if (!this.roleSent) {
         delta.role = "assistant";
         this.roleSent = true;
       }
+      if (reasoning !== undefined) delta.reasoning_content = reasoning;
       if (content !== undefined) delta.content = content;
       if (calls !== undefined) delta.tool_calls = calls;
       out.enqueue(this.chunk(delta, null));

@@ -217,3 +217,51 @@ describe("parameters", () => {
     expect(toAnthropicBody(callOptions({ messages }), false)).not.toHaveProperty("stream");
   });
 });
+
+describe("reasoning_effort -> effort, and adaptive thinking where it cannot invalidate the request", () => {
+  const thinking = { type: "adaptive", display: "summarized" };
+  const call = {
+    id: "toolu_1",
+    type: "function" as const,
+    function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+  };
+  test.each([
+    ["plain", {}, thinking],
+    ["temperature 1 is thinking's own", { temperature: 1 }, thinking],
+    ["top_p 0.95", { top_p: 0.95 }, thinking],
+    ["tool_choice auto", { tools, tool_choice: "auto" }, thinking],
+    ["temperature below 1", { temperature: 0.2 }, undefined],
+    ["top_k", { top_k: 5 }, undefined],
+    ["top_p below 0.95", { top_p: 0.9 }, undefined],
+    ["tool_choice required", { tools, tool_choice: "required" }, undefined],
+    [
+      "named tool_choice",
+      { tools, tool_choice: { type: "function", function: { name: "get_weather" } } },
+      undefined,
+    ],
+  ] as Array<[string, Partial<ChatRequest>, unknown]>)("%s", (_name, extra, expected) => {
+    const body = toAnthropicBody(
+      callOptions({ messages: [user("hi")], reasoning_effort: "high", ...extra }),
+      false,
+    );
+    expect(body.output_config).toEqual({ effort: "high" });
+    expect(body.thinking).toEqual(expected);
+  });
+
+  test("no thinking without reasoning_effort", () => {
+    expect(toAnthropicBody(callOptions({ messages: [user("hi")] }), false)).not.toHaveProperty("thinking");
+  });
+
+  test("a tool loop (the last assistant turn called tools) gets no thinking: its signed block cannot be sent back", () => {
+    const loop: ChatMessage[] = [
+      user("weather?"),
+      { role: "assistant", content: null, tool_calls: [call] },
+      { role: "tool", tool_call_id: "toolu_1", content: "sunny" },
+    ];
+    const options = callOptions({ messages: loop, tools, reasoning_effort: "low" });
+    expect(toAnthropicBody(options, false)).not.toHaveProperty("thinking");
+    const after: ChatMessage[] = [...loop, { role: "assistant", content: "It is sunny." }, user("thanks")];
+    const next = callOptions({ messages: after, tools, reasoning_effort: "low" });
+    expect(toAnthropicBody(next, false).thinking).toEqual(thinking);
+  });
+});

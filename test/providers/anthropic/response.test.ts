@@ -46,6 +46,33 @@ describe("fromAnthropicResponse", () => {
     expect(tokens).toEqual({ prompt: 12, cached: 0, cacheWrite: 0, completion: 2 });
   });
 
+  test("thinking blocks -> reasoning_content (redacted_thinking has no text); thinking billed in output_tokens", async () => {
+    const { body, tokens } = fromAnthropicResponse(
+      await fixtureJson("anthropic/adapter-message-thinking.json"),
+      "anthropic",
+    );
+    const message = body.choices[0]!.message;
+    expect(message.content).toBe("2 + 2 = 4.");
+    expect(message.reasoning_content).toBe("The user wants 2+2. That is 4.");
+    expect(Object.keys(message)).toEqual(["role", "content", "reasoning_content", "refusal"]);
+    expect(tokens).toEqual({ prompt: 20, cached: 0, cacheWrite: 0, completion: 120 });
+    expect(body.usage).toEqual({
+      prompt_tokens: 20,
+      completion_tokens: 120,
+      total_tokens: 140,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 110 },
+    });
+  });
+
+  test("an answer without thinking has no reasoning_content key", async () => {
+    const { body } = fromAnthropicResponse(
+      await fixtureJson("anthropic/adapter-message-text.json"),
+      "anthropic",
+    );
+    expect(body.choices[0]!.message).not.toHaveProperty("reasoning_content");
+  });
+
   test.each([
     ["end_turn", "stop"],
     ["stop_sequence", "stop"],
@@ -86,6 +113,31 @@ describe("AnthropicStreamTranslator", () => {
       prompt_tokens_details: { cached_tokens: 128 },
     });
     expect(translator.tokens()).toEqual({ prompt: 600, cached: 128, cacheWrite: 0, completion: 89 });
+  });
+
+  test("thinking_delta -> delta.reasoning_content before the answer; the answer text is unchanged", async () => {
+    const translator = new AnthropicStreamTranslator("anthropic", "k", "m");
+    const { chunks, finished } = replaySse(
+      translator,
+      await fixture("anthropic/adapter-stream-thinking.sse"),
+    );
+    expect(finished).toBe(true);
+    const result = assemble(chunks);
+    expect(result.reasoning).toBe("The user wants 2+2. That is 4.");
+    expect(result.content).toBe("2 + 2 = 4.");
+    expect(result.finish).toBe("stop");
+    const deltas = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.delta));
+    expect(deltas.slice(1, 3)).toEqual([
+      { reasoning_content: "The user wants 2+2." },
+      { reasoning_content: " That is 4." },
+    ]);
+    // No chunk for the signature, the redacted block or the block boundaries.
+    expect(deltas).toHaveLength(6);
+    expect(chunks.at(-1)!.usage).toMatchObject({
+      completion_tokens: 120,
+      completion_tokens_details: { reasoning_tokens: 110 },
+    });
+    expect(translator.tokens()).toEqual({ prompt: 20, cached: 0, cacheWrite: 0, completion: 120 });
   });
 
   test("an error event throws a retryable 529 ProviderError", async () => {

@@ -146,6 +146,11 @@ describe("parameters", () => {
       { toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_weather"] } } },
     ],
     [
+      "reasoning_effort -> thinking budget, with thought summaries returned (reasoning_content)",
+      { reasoning_effort: "medium" },
+      { generationConfig: { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } } },
+    ],
+    [
       "harmless params dropped",
       { user: "u", store: true, stream_options: { include_usage: true }, n: 1 },
       {},

@@ -39,13 +39,15 @@ describe("fromGeminiResponse", () => {
     });
   });
 
-  test("thought parts are not content; MAX_TOKENS -> length", async () => {
+  test("thought parts are reasoning_content, not content; MAX_TOKENS -> length", async () => {
     const { body, tokens } = fromGeminiResponse(
       await fixtureJson("gemini/adapter-generate-text-thoughts.json"),
       "m",
       "gemini",
     );
     expect(body.choices[0]!.message.content).toBe("Hello there");
+    expect(body.choices[0]!.message.reasoning_content).toBe("thinking about it");
+    expect(body.usage?.completion_tokens_details).toEqual({ reasoning_tokens: 30 });
     expect(body.choices[0]!.finish_reason).toBe("length");
     expect(body.model).toBe("gemini-2.5-pro");
     expect(tokens).toEqual({ prompt: 10, cached: 0, completion: 32 });
@@ -71,6 +73,29 @@ describe("fromGeminiResponse", () => {
 });
 
 describe("GeminiStreamTranslator", () => {
+  test("thought parts -> delta.reasoning_content; the answer text is unchanged; thoughts billed as output", async () => {
+    const translator = new GeminiStreamTranslator("gemini", "k", "m");
+    const { chunks, finished } = replaySse(translator, await fixture("gemini/adapter-stream-thoughts.sse"));
+    expect(finished).toBe(true);
+    const result = assemble(chunks);
+    expect(result.reasoning).toBe("**Adding numbers**\n\nThe user wants 2+2. That is 4.");
+    expect(result.content).toBe("2 + 2 = 4.");
+    expect(chunks[0]!.choices[0]!.delta).toEqual({
+      role: "assistant",
+      reasoning_content: "**Adding numbers**\n\nThe user wants 2+2.",
+    });
+    expect(chunks[1]!.choices[0]!.delta).toEqual({ reasoning_content: " That is 4.", content: "2 + 2" });
+    expect(translator.tokens()).toEqual({ prompt: 8, cached: 0, completion: 57 });
+  });
+
+  test("a response without thought parts has no reasoning_content", async () => {
+    const { chunks } = replaySse(
+      new GeminiStreamTranslator("gemini", "k", "m"),
+      await fixture("gemini/adapter-stream-text.sse"),
+    );
+    expect(chunks.some((chunk) => "reasoning_content" in (chunk.choices[0]?.delta ?? {}))).toBe(false);
+  });
+
   test("text stream: role first, finish, then usage at the end of the body", async () => {
     const translator = new GeminiStreamTranslator("gemini", "k", "m");
     const { chunks, finished } = replaySse(translator, await fixture("gemini/adapter-stream-text.sse"));
