@@ -6,6 +6,7 @@ import type {
   CompletionResult,
   ProviderAdapter,
   ProviderConnection,
+  ProviderKind,
   StreamResult,
 } from "../types";
 import { badResponse, readErrorBody } from "./errors";
@@ -26,12 +27,35 @@ export interface ProviderWire {
   error(status: number, headers: Headers, body: unknown): ProviderError;
 }
 
-/** Headers sent on every call of a connection: computed once, merged per call only when the gateway adds some. */
+/** They choose which of the key's organizations or projects OpenAI bills, and the key is the operator's. */
+const NEVER_FORWARDED = new Set(["openai-organization", "openai-project"]);
+
+/**
+ * Headers sent on every call of a connection (`base`, computed once) plus the client headers the gateway forwards
+ * (`forwardHeaders` in the config). A forwarded header never replaces one of the adapter's own (key, content type,
+ * API version). `openai-*` headers (OpenAI-Beta...) mean something only to OpenAI, so only the `openai` kind gets
+ * them; OpenAI-Organization and OpenAI-Project go nowhere (decision 0004).
+ */
 export function mergeHeaders(
   base: Record<string, string>,
   passHeaders: Record<string, string> | undefined,
+  kind: ProviderKind,
 ): Record<string, string> {
-  return passHeaders === undefined ? base : { ...base, ...passHeaders };
+  if (passHeaders === undefined) return base;
+  let merged: Record<string, string> | undefined;
+  for (const name in passHeaders) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith("openai-") && (kind !== "openai" || NEVER_FORWARDED.has(lower))) continue;
+    if (hasHeader(base, lower)) continue;
+    merged ??= { ...base };
+    merged[lower] = passHeaders[name] as string;
+  }
+  return merged ?? base;
+}
+
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lower) return true;
+  return false;
 }
 
 export class HttpAdapter implements ProviderAdapter {
@@ -51,7 +75,7 @@ export class HttpAdapter implements ProviderAdapter {
     const response = await call.send({
       fetchImpl: this.fetchImpl,
       url: this.wire.url(options, stream),
-      headers: mergeHeaders(this.headers, options.passHeaders),
+      headers: mergeHeaders(this.headers, options.passHeaders, this.connection.kind),
       body,
     });
     if (!response.ok) {
