@@ -27,6 +27,17 @@ const NO_RETRY = Object.freeze({ "x-should-retry": "false" }) as Record<string, 
 const KEY_PATTERN =
   /\b(sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|(?:Bearer|key[=:])\s*[A-Za-z0-9._~+/-]{12,})/g;
 
+/**
+ * An upstream's own code is kept only when it looks like one (`context_length_exceeded`, `INVALID_ARGUMENT`): the
+ * code is stored in the request log, and a free-text "code" from an arbitrary endpoint could quote the prompt.
+ * Messages go to the client only (it is their own prompt), never to the log.
+ */
+const CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+export function upstreamCode(code: string | undefined): string | undefined {
+  return code !== undefined && CODE_PATTERN.test(code) ? code : undefined;
+}
+
 /** Drops anything that looks like a credential (and the connection's own key) from an upstream message. */
 export function redact(message: string, apiKey: string): string {
   let text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}...` : message;
@@ -57,7 +68,8 @@ export function parseRetryAfter(headers: Headers | undefined): number | undefine
  * 408/409/429/5xx/529 are retryable so the gateway may back off or fail over.
  */
 export function errorFromStatus(options: StatusErrorOptions): ProviderError {
-  const { provider, status, detail } = options;
+  const { provider, status } = options;
+  const detail = { ...options.detail, upstreamCode: upstreamCode(options.detail.upstreamCode) };
   const said = detail.message ? `: ${redact(detail.message, options.apiKey)}` : "";
   const base = { provider, upstreamStatus: status };
   if (status === 401 || status === 403) {

@@ -130,3 +130,17 @@ describe("openAIError status table", () => {
     );
   });
 });
+
+describe("an upstream's own error code is kept only when it looks like one (it is stored in the request log)", () => {
+  test.each([
+    ["context_length_exceeded", "context_length_exceeded"],
+    ["model_not_found", "model_not_found"],
+    ["invalid.value-2", "invalid.value-2"],
+    ["Your prompt 'my secret' was flagged", "upstream_invalid_request"],
+    ["x".repeat(65), "upstream_invalid_request"],
+    ["", "upstream_invalid_request"],
+  ])("%s -> %s", (code, expected) => {
+    const body = { error: { message: "m", type: "invalid_request_error", code } };
+    expect(openAIError({ provider: "p", apiKey: "k", status: 400, body }).code).toBe(expected);
+  });
+});
