@@ -34,11 +34,14 @@ function inputUsage(plan: Plan) {
   };
 }
 
-/** Thinking is billed as output. */
-function outputTokens(reply: AnthropicReply): number {
-  return (
-    reply.plan.tokens.completion + (reply.thinking === undefined ? 0 : estimateTokens(reply.thinking.length))
-  );
+/** Thinking is billed as output; `output_tokens_details` says how much of it there was (with thinking only). */
+function outputUsage(reply: AnthropicReply) {
+  if (reply.thinking === undefined) return { output_tokens: reply.plan.tokens.completion };
+  const thinking = estimateTokens(reply.thinking.length);
+  return {
+    output_tokens: reply.plan.tokens.completion + thinking,
+    output_tokens_details: { thinking_tokens: thinking },
+  };
 }
 
 function toolUseIds(reply: AnthropicReply): string[] {
@@ -75,7 +78,7 @@ export function message(reply: AnthropicReply) {
     usage: {
       ...inputUsage(reply.plan),
       cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-      output_tokens: outputTokens(reply),
+      ...outputUsage(reply),
       service_tier: "standard",
     },
   };
@@ -144,7 +147,7 @@ export function streamFrames(reply: AnthropicReply): Frame[] {
   push("message_delta", {
     type: "message_delta",
     delta: { ...stopReason(plan) },
-    usage: { ...inputUsage(plan), output_tokens: outputTokens(reply) },
+    usage: { ...inputUsage(plan), ...outputUsage(reply) },
   });
   push("message_stop", { type: "message_stop" });
   return frames;

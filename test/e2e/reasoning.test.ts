@@ -38,6 +38,7 @@ describe.each(["claude-sonnet-4-6", "gemini-2.5-flash"])("%s with reasoning_effo
     expect(data.choices[0]?.finish_reason).toBe("stop");
     const thought = THOUGHT_TOKENS[model]!;
     expect(data.usage?.completion_tokens).toBe((plain.usage?.completion_tokens ?? 0) + thought);
+    expect(data.usage?.completion_tokens_details?.reasoning_tokens).toBe(thought);
     const row = logRow(h, response.headers.get("x-request-id"));
     expect(row?.completionTokens).toBe(data.usage?.completion_tokens);
   });

@@ -331,6 +331,7 @@ describe("anthropic format", () => {
     expect(text).toMatchObject({ type: "text", text: "Simulated reply to: Why is the sky blue" });
     // 39 characters of reply (10 tokens) + 35 of thinking (9 tokens).
     expect(message.usage.output_tokens).toBe(19);
+    expect(message.usage.output_tokens_details).toEqual({ thinking_tokens: 9 });
     const stream = client.messages.stream(request);
     const thoughts: string[] = [];
     stream.on("thinking", (delta) => thoughts.push(delta));
@@ -343,6 +344,7 @@ describe("anthropic format", () => {
     expect((final.content[0] as { signature: string }).signature.length).toBeGreaterThan(10);
     expect(final.content[1]).toMatchObject({ type: "text", text: "Simulated reply to: Why is the sky blue" });
     expect(final.usage.output_tokens).toBe(19);
+    expect(final.usage.output_tokens_details).toEqual({ thinking_tokens: 9 });
   });
 
   test("images: base64 and URL sources pass; a data URL as a URL source or a bad media type is a 400", async () => {
