@@ -19,7 +19,10 @@ let key: string;
 
 beforeAll(async () => {
   // Every answer of this simulator starts after 10 s of silence.
-  sim = await startSimulator({ port: 0, pace: { latencyMs: 10_000, ttftMs: 10_000, tokensPerSecond: 1_000 } });
+  sim = await startSimulator({
+    port: 0,
+    pace: { latencyMs: 10_000, ttftMs: 10_000, tokensPerSecond: 1_000 },
+  });
   const url = `sqlite:${join(dir, "gateway.db")}`;
   const store = openStore({ url });
   key = (await store.keys.create({ name: "silence", env: "test" })).key;
