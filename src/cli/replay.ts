@@ -41,6 +41,14 @@ export async function runReplayCommand(
     console.error(USAGE);
     return 2;
   }
+  const days = Number(values.days);
+  const limit = Number(values.limit);
+  if (!(days > 0) || !Number.isInteger(limit) || limit < 1) {
+    console.error(
+      `spendex replay: --days must be a positive number and --limit a positive integer\n\n${USAGE}`,
+    );
+    return 2;
+  }
   const settings = loadSettings(env);
   const file = resolvePolicyFile(values.policy, settings.routing.policyDir);
   if (!file) {
@@ -58,8 +66,8 @@ export async function runReplayCommand(
   const store = openStore({ url: settings.databaseUrl });
   const catalog = new Catalog(settings.models);
   try {
-    const since = Date.now() - Number(values.days) * 86_400_000;
-    const logged = await store.log.read({ since, limit: Number(values.limit), withDecision: true });
+    const since = Date.now() - days * 86_400_000;
+    const logged = await store.log.read({ since, limit, withDecision: true });
     const rows: ReplayRow[] = [];
     for (const [index, row] of logged.entries()) {
       if (index > 0 && index % 5000 === 0) process.stderr.write(`replayed ${index}/${logged.length}\n`);

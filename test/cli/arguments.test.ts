@@ -48,6 +48,16 @@ test.each([
     "spendex budgets list",
   ],
   [["log", "import", "--fil", "x"], "spendex log: Unknown option '--fil'", "spendex log import"],
+  [
+    ["replay", "--policy", "default", "--days", "x"],
+    "--days must be a positive number",
+    "spendex replay --policy",
+  ],
+  [
+    ["replay", "--policy", "default", "--limit", "0"],
+    "--limit a positive integer",
+    "spendex replay --policy",
+  ],
 ])(
   "%p is refused with the option named, the usage, exit code 2 and no stack trace",
   (args, message, usage) => {
