@@ -9,7 +9,15 @@ export const USAGE = `usage:
   spendex keys list [--json]
   spendex keys revoke NAME`;
 
-export async function runKeysCommand(argv: string[], store: Store): Promise<number> {
+/** What the configuration names, so that a typo in --providers or --policy is refused, not stored. */
+export interface KnownNames {
+  /** Every provider, connected or not. */
+  providers: readonly string[];
+  /** The policy files (without `.js`) in the policy folder. */
+  policies: readonly string[];
+}
+
+export async function runKeysCommand(argv: string[], store: Store, known: KnownNames): Promise<number> {
   const [action, ...rest] = argv;
   if (action === "create") {
     const { values } = parseArgs({
@@ -28,13 +36,25 @@ export async function runKeysCommand(argv: string[], store: Store): Promise<numb
     if (values.failover && !["off", "same-provider", "equivalent"].includes(values.failover)) {
       return usage("--failover must be off, same-provider or equivalent");
     }
+    if (values.policy !== undefined && !known.policies.includes(values.policy)) {
+      return usage(`--policy: no policy '${values.policy}'; known: ${known.policies.join(", ") || "none"}`);
+    }
+    const providers = values.providers?.split(",").map((p) => p.trim());
+    if (providers) {
+      const unknown = providers.filter((p) => !known.providers.includes(p));
+      if (providers.length === 0 || unknown.length > 0) {
+        return usage(
+          `--providers: unknown provider ${unknown.map((p) => `'${p}'`).join(", ")}; known: ${known.providers.join(", ")}`,
+        );
+      }
+    }
     try {
       const issued = await store.keys.create({
         name: values.name,
         env: values.env,
         ...(values.team ? { team: values.team } : {}),
         ...(values.policy ? { policy: values.policy } : {}),
-        ...(values.providers ? { allowedProviders: values.providers.split(",").map((p) => p.trim()) } : {}),
+        ...(providers ? { allowedProviders: providers } : {}),
         ...(values.failover ? { failover: values.failover } : {}),
       });
       console.error(

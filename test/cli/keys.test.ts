@@ -49,3 +49,31 @@ test("bad arguments print the usage and exit 2", () => {
   expect(result.code).toBe(2);
   expect(result.stderr).toContain("--name is required");
 });
+
+test("a provider or policy the configuration does not name is refused, nothing is stored", () => {
+  const provider = spendex("keys", "create", "--name", "typo-provider", "--providers", "openai,opnai");
+  expect(provider.code).toBe(2);
+  expect(provider.stderr).toContain("unknown provider 'opnai'; known: openai, anthropic, gemini, mistral");
+  const empty = spendex("keys", "create", "--name", "typo-provider", "--providers", "openai,");
+  expect(empty.code).toBe(2);
+  const policy = spendex("keys", "create", "--name", "typo-policy", "--policy", "defualt");
+  expect(policy.code).toBe(2);
+  expect(policy.stderr).toContain("no policy 'defualt'; known:");
+  expect(policy.stderr).toContain("quality-first");
+  const names = (JSON.parse(spendex("keys", "list", "--json").stdout) as Array<{ name: string }>).map(
+    (k) => k.name,
+  );
+  expect(names).not.toContain("typo-provider");
+  expect(names).not.toContain("typo-policy");
+  const good = spendex(
+    "keys",
+    "create",
+    "--name",
+    "scoped",
+    "--providers",
+    "anthropic",
+    "--policy",
+    "quality-first",
+  );
+  expect(good.code).toBe(0);
+});
