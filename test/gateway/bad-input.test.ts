@@ -268,28 +268,69 @@ describe("bodies that are not a chat request", () => {
     expect(form).toMatchObject({ status: 400, code: "invalid_json" });
   });
 
-  test("nesting deeper than JSON.stringify can take is a 400, not a 500 or a retried 503", async () => {
-    const deep = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
-    const top = await errorOf(await h.call("/v1/chat/completions", { method: "POST", body: deep(50_000) }));
-    expect(top).toMatchObject({ status: 400, message: "The request body must be a JSON object." });
-    const inTools = `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep(50_000)}}}]}`;
-    const inUnknown = `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"extra":${deep(50_000)}}`;
-    for (const body of [inTools, inUnknown]) {
-      const since = h.sim.records().length;
-      const error = await errorOf(await h.call("/v1/chat/completions", { method: "POST", body }));
-      expect(error).toMatchObject({
-        status: 400,
-        type: "invalid_request_error",
-        code: "invalid_request",
-        message: "The request body is nested too deeply.",
-      });
-      expect(error.text).not.toContain("RangeError");
-      expect(h.sim.records().length).toBe(since);
-      expect(rowOf(error.id)).toMatchObject({ status: 400, errorCode: "invalid_request" });
+  const deep = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+  const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+  const around = (inner: string) => ({
+    top: inner,
+    tools: `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${inner}}}]}`,
+    content: `{"model":"gpt-5-nano","messages":[{"role":"user","content":${inner}}]}`,
+    unknown: `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"extra":${inner}}`,
+  });
+  const TOO_DEEP = "The request body is nested too deeply (more than 512 levels).";
+
+  test("nesting past 512 levels is a 400 at any place, not a 500 or a retried 503", async () => {
+    for (const inner of [deep(50_000), deepObject(50_000), deep(520)]) {
+      for (const [where, body] of Object.entries(around(inner))) {
+        const since = h.sim.records().length;
+        const error = await errorOf(await h.call("/v1/chat/completions", { method: "POST", body }));
+        expect({ where, ...error }).toMatchObject({
+          where,
+          status: 400,
+          type: "invalid_request_error",
+          code: "invalid_request",
+          message: TOO_DEEP,
+        });
+        expect(error.text).not.toContain("RangeError");
+        expect(h.sim.records().length).toBe(since);
+        expect(rowOf(error.id)).toMatchObject({ status: 400, errorCode: "invalid_request" });
+      }
     }
   }, 15_000);
 
-  test("with capturePrompts on, the row of a body too deep to serialise is still written", async () => {
+  test("nesting up to the limit passes, and brackets inside strings (escaped quotes too) do not count", async () => {
+    // 500 levels in the unknown field, plus the envelope's 1: under the limit of 512.
+    const nested = await h.call("/v1/chat/completions", {
+      method: "POST",
+      body: around(deep(500)).unknown,
+    });
+    expect(nested.status).toBe(200);
+    const bracketsInText = `a "quoted \\" ${"[{".repeat(2_000)} and a backslash \\`;
+    const since = h.sim.records().length;
+    const text = await h.call("/v1/chat/completions", {
+      json: { model: "gpt-5-nano", messages: [user(bracketsInText)] },
+    });
+    expect(text.status).toBe(200);
+    const sent = h.sim.records()[since]?.body as { messages: Array<{ content: string }> };
+    expect(sent.messages[0]?.content).toBe(bracketsInText);
+  });
+
+  test("deep bodies are refused without stalling the server for other clients", async () => {
+    const bodies = [deep(40_000), deepObject(40_000)].flatMap((inner) => [
+      around(inner).tools,
+      around(inner).unknown,
+    ]);
+    const refusals = bodies.map((body) => h.call("/v1/chat/completions", { method: "POST", body }));
+    const start = performance.now();
+    const normal = await h.call("/v1/chat/completions", { json: hello });
+    const normalMs = performance.now() - start;
+    expect(normal.status).toBe(200);
+    for (const response of await Promise.all(refusals)) expect(response.status).toBe(400);
+    // Each of these bodies used to hold the event loop ~0.7 s (an overflowing JSON.stringify); the pre-scan refuses
+    // one in about a millisecond. 200 ms leaves room for a loaded machine and still fails on a single overflow.
+    expect(normalMs).toBeLessThan(200);
+  });
+
+  test("with capturePrompts on, the row of a body refused as too deep is still written, with nothing captured", async () => {
     const capturing = await startHarness({ providers: ["openai"], config: { capturePrompts: true } });
     try {
       const deep = `{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}],"extra":${"[".repeat(50_000)}${"]".repeat(50_000)}}`;
@@ -300,7 +341,7 @@ describe("bodies that are not a chat request", () => {
       expect(logRow(capturing, refused.headers.get("x-request-id"))).toMatchObject({
         status: 400,
         errorCode: "invalid_request",
-        capturedRequest: '{"unserialisable":"RangeError"}',
+        capturedRequest: null,
       });
       const kept = logRow(capturing, next.headers.get("x-request-id"));
       expect(JSON.parse(kept?.capturedRequest ?? "null")).toEqual({ ...hello });
