@@ -59,6 +59,8 @@ export interface RequestContext {
   routed?: CatalogModel;
   attempts: Attempt[];
   tokens?: TokenCounts;
+  /** The upstream reported no usage: `tokens` is an estimate. */
+  usageEstimated?: boolean;
   costUsd: number;
   savedUsd: number;
   status: number;

@@ -18,6 +18,7 @@ import {
   resolvePinned,
 } from "./decide";
 import { ClientAbortError, dispatch } from "./dispatch";
+import { completionChars, usageOf } from "./estimate";
 import { LatencyTracker } from "./latency";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
 import { record } from "./record";
@@ -178,9 +179,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         adapter.complete(options(m)),
       );
       context.stages.dispatch = performance.now() - dispatchStart;
-      price(context, model, result.tokens, baseline);
+      price(context, model, result.tokens, baseline, () => completionChars(result.body));
       context.status = 200;
       const body = result.body as Record<string, unknown>;
+      if (context.usageEstimated && context.tokens) body.usage = usageOf(context.tokens);
       body.spendex = spendexInfo(context, baselineId);
       const headers = responseHeaders(context, "application/json");
       recordAndSettle(context, chat);
@@ -203,15 +205,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     headers["cache-control"] = "no-cache";
     const body = sseBody(opened, {
       includeUsage,
-      finish: () => {
-        price(context, model, opened.result.tokens(), baseline);
-        return spendexInfo(context, baselineId) as unknown as Record<string, unknown>;
+      finish: (outputChars) => {
+        price(context, model, opened.result.tokens(), baseline, () => outputChars);
+        const spendex = spendexInfo(context, baselineId) as unknown as Record<string, unknown>;
+        const estimated = context.usageEstimated && context.tokens ? usageOf(context.tokens) : undefined;
+        return estimated ? { spendex, estimatedUsage: estimated } : { spendex };
       },
-      end: (outcome, error) => {
+      end: (outcome, outputChars, error) => {
         context.outcome = outcome;
         context.stages.stream = performance.now() - streamStart;
         if (outcome !== "complete") {
-          price(context, model, opened.result.tokens(), baseline);
+          // A stream cut short (upstream failure, client gone) is billed on what was relayed, not as free.
+          price(context, model, opened.result.tokens(), baseline, () => outputChars);
           if (error instanceof SpendexError) context.errorCode = error.code;
           else if (outcome === "client_aborted") context.errorCode = "client_closed_request";
           else context.errorCode = "stream_interrupted";

@@ -32,6 +32,7 @@ export function record(
     cachedTokens: tokens?.cached ?? 0,
     completionTokens: tokens?.completion ?? 0,
     costUsd: context.costUsd,
+    usageEstimated: context.usageEstimated === true,
     savedUsd: context.savedUsd,
     totalMs: performance.now() - context.startedAt,
     stages: "",

@@ -3,6 +3,7 @@
 import { type Catalog, type CatalogModel, costOf, roundUsd, type TokenCounts } from "../catalog";
 import type { RequestContext } from "./context";
 import { serverTiming } from "./context";
+import { estimatedTokens, reported } from "./estimate";
 
 export interface SpendexInfo {
   routed_model: string;
@@ -18,18 +19,26 @@ export interface SpendexInfo {
   policy_revision?: string;
   reason?: string;
   policy_error?: string;
+  /** The upstream reported no usage: tokens and cost are estimated (see estimate.ts). */
+  usage_estimated?: true;
 }
 
-/** Prices the tokens on the routed model and against the baseline; saved is 0 for a pinned model. */
+/**
+ * Prices the tokens on the routed model and against the baseline; saved is 0 for a pinned model. Without reported
+ * usage, prices an estimate from the prompt and `outputChars()` (only then computed) and marks the context.
+ */
 export function price(
   context: RequestContext,
   routed: CatalogModel,
-  tokens: TokenCounts | undefined,
+  upstream: TokenCounts | undefined,
   baseline: CatalogModel | undefined,
+  outputChars: () => number,
 ): void {
   context.routed = routed;
+  let tokens = upstream;
+  context.usageEstimated = !reported(tokens);
+  if (!reported(tokens)) tokens = estimatedTokens(context.estimatedPromptTokens, outputChars());
   context.tokens = tokens;
-  if (!tokens) return;
   context.costUsd = costOf(routed, tokens);
   context.savedUsd = context.pinned || !baseline ? 0 : roundUsd(costOf(baseline, tokens) - context.costUsd);
 }
@@ -45,6 +54,7 @@ export function spendexInfo(context: RequestContext, baselineId: string): Spende
     baseline_model: baselineId,
     request_id: context.id,
   };
+  if (context.usageEstimated) info.usage_estimated = true;
   if (context.attempts.length > 1) info.fallbacks = context.attempts;
   if (context.classification) info.confidence = round3(context.classification.confidence);
   if (context.policy) {

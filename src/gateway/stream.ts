@@ -4,7 +4,8 @@
 // ride on the final chunk once usage is known; content chunks go out the moment they arrive.
 
 import { toErrorBody } from "../errors";
-import type { ChatCompletionChunk } from "../openai/types";
+import type { ChatCompletionChunk, Usage } from "../openai/types";
+import { chunkChars } from "./estimate";
 
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
@@ -46,20 +47,30 @@ export function isSubstantive(chunk: ChatCompletionChunk): boolean {
 
 export interface StreamHooks {
   includeUsage: boolean;
-  /** Called once when the upstream ends cleanly; returns the object to attach to the final chunk. */
-  finish(): Record<string, unknown>;
+  /**
+   * Called once when the upstream ends cleanly, with the characters of output relayed (for a usage estimate);
+   * returns the object to attach to the final chunk, and the usage to report when it had to be estimated.
+   */
+  finish(outputChars: number): { spendex: Record<string, unknown>; estimatedUsage?: Usage };
   /** Called exactly once with how the stream ended. */
-  end(outcome: "complete" | "error_after_first_byte" | "client_aborted", error?: unknown): void;
+  end(
+    outcome: "complete" | "error_after_first_byte" | "client_aborted",
+    outputChars: number,
+    error?: unknown,
+  ): void;
 }
 
 export function sseBody(opened: OpenedStream, hooks: StreamHooks): ReadableStream<Uint8Array> {
   const held: ChatCompletionChunk[] = [];
   const pending = [...opened.head];
   let ended = false;
-  const end: StreamHooks["end"] = (outcome, error) => {
+  /** Output characters seen, counted as chunks arrive: the usage estimate when the upstream reports none. */
+  let outputChars = 0;
+  let last: ChatCompletionChunk | undefined;
+  const end = (outcome: Parameters<StreamHooks["end"]>[0], error?: unknown) => {
     if (ended) return;
     ended = true;
-    hooks.end(outcome, error);
+    hooks.end(outcome, outputChars, error);
   };
 
   return new ReadableStream<Uint8Array>({
@@ -68,16 +79,18 @@ export function sseBody(opened: OpenedStream, hooks: StreamHooks): ReadableStrea
         for (;;) {
           const next = pending.shift() ?? (await opened.reader.read());
           if (next.done) {
-            finishStream(controller, held, hooks);
+            finishStream(controller, held, hooks, outputChars, last);
             end("complete");
             return;
           }
           const chunk = next.value;
+          last = chunk;
           if (chunk.choices.length === 0) {
             // The usage chunk: the client sees it only when it asked for include_usage.
             if (hooks.includeUsage) held.push(chunk);
             continue;
           }
+          outputChars += chunkChars(chunk);
           if (!hooks.includeUsage && chunk.usage === null) delete chunk.usage;
           if (
             chunk.choices.some(
@@ -110,8 +123,19 @@ function finishStream(
   controller: ReadableStreamDefaultController<Uint8Array>,
   held: ChatCompletionChunk[],
   hooks: StreamHooks,
+  outputChars: number,
+  seen: ChatCompletionChunk | undefined,
 ): void {
-  const spendex = hooks.finish();
+  const { spendex, estimatedUsage } = hooks.finish(outputChars);
+  if (estimatedUsage && hooks.includeUsage && seen) {
+    // The client asked for usage and the upstream sent none (or zeros): it gets the estimate, marked in `spendex`.
+    const usageChunk = held.find((chunk) => chunk.choices.length === 0);
+    if (usageChunk) usageChunk.usage = estimatedUsage;
+    else {
+      const { id, object, created, model } = seen;
+      held.push({ id, object, created, model, choices: [], usage: estimatedUsage });
+    }
+  }
   const last = held[held.length - 1];
   if (last) last.spendex = spendex;
   let out = "";

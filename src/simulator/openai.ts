@@ -110,11 +110,15 @@ export async function handleOpenAI(exchange: Exchange, requireKey: string | unde
   }
   const choices = Number.isInteger(request.n) && (request.n as number) > 1 ? (request.n as number) : 1;
   const reply = { plan, id, created, model: request.model, choices };
+  // `x-sim-usage: none`: an OpenAI-compatible server that reports no usage (older vLLM and Ollama streams).
+  const reportsUsage = headers.get("x-sim-usage") !== "none";
   if (request.stream === true) {
-    const frames = streamFrames(reply, request.stream_options?.include_usage === true);
-    return exchange.stream(dialect, frames, fault);
+    const includeUsage = reportsUsage && request.stream_options?.include_usage === true;
+    return exchange.stream(dialect, streamFrames(reply, includeUsage), fault);
   }
-  return exchange.json(dialect, JSON.stringify(completion(reply)), fault);
+  const answer = completion(reply);
+  if (!reportsUsage) delete answer.usage;
+  return exchange.json(dialect, JSON.stringify(answer), fault);
 }
 
 export async function readJson(request: Request): Promise<unknown> {

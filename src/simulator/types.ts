@@ -78,5 +78,6 @@ export interface SimulatorHandle {
  *   x-sim-tool-calls: N  (answer with N parallel tool calls when tools are offered)
  *   x-sim-cached-tokens: N  (report N of the prompt tokens as cache reads)
  *   x-sim-finish: stop | length | content_filter
+ *   x-sim-usage: none  (OpenAI dialect: no `usage` in the body, no usage chunk in a stream)
  */
 export const SIM_HEADER_PREFIX = "x-sim-";

@@ -51,6 +51,7 @@ export const requests = pgTable(
     cachedTokens: integer("cached_tokens").notNull(),
     completionTokens: integer("completion_tokens").notNull(),
     costUsd: doublePrecision("cost_usd").notNull(),
+    usageEstimated: boolean("usage_estimated").notNull().default(false),
     savedUsd: doublePrecision("saved_usd").notNull(),
     totalMs: doublePrecision("total_ms").notNull(),
     stages: text("stages").notNull(),

@@ -41,6 +41,8 @@ export const requests = sqliteTable(
     cachedTokens: integer("cached_tokens").notNull(),
     completionTokens: integer("completion_tokens").notNull(),
     costUsd: real("cost_usd").notNull(),
+    /** The upstream reported no usage: the tokens and cost are the gateway's estimate. */
+    usageEstimated: integer("usage_estimated", { mode: "boolean" }).notNull().default(false),
     savedUsd: real("saved_usd").notNull(),
     totalMs: real("total_ms").notNull(),
     /** Per-stage durations in ms, JSON: {authenticate, parse, classify, decide, dispatch, stream, record}. */

@@ -15,9 +15,11 @@ import {
 } from "../types";
 import type { PgDb } from "./keys";
 
+// A row without a field that has a default (a dead-lettered row from an older version) takes the default, not NULL.
 const COLUMNS = Object.entries(getTableColumns(requests)).map(([field, column]) => ({
   field,
   name: column.name,
+  absent: column.hasDefault ? (column.default as unknown) : null,
 }));
 const COLUMN_NAMES = COLUMNS.map((column) => column.name);
 /** 30 columns × 500 rows stays far below PostgreSQL's 65,535 parameters per statement. */
@@ -30,8 +32,8 @@ const NUL = /\u0000/g;
 function toColumns(row: QueuedRow): Record<string, unknown> {
   const record = row as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const { field, name } of COLUMNS) {
-    const value = record[field] ?? null;
+  for (const { field, name, absent } of COLUMNS) {
+    const value = record[field] === undefined ? absent : record[field];
     const text = value instanceof JsonText ? value.toString() : value;
     // PostgreSQL text cannot hold NUL (a `user` or agent name may carry one): stored as U+FFFD, not refused.
     out[name] = typeof text === "string" && text.includes("\u0000") ? text.replace(NUL, "\uFFFD") : text;

@@ -1,0 +1,1 @@
+ALTER TABLE "requests" ADD COLUMN "usage_estimated" boolean DEFAULT false NOT NULL;

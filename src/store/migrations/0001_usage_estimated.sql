@@ -1,0 +1,1 @@
+ALTER TABLE `requests` ADD `usage_estimated` integer DEFAULT false NOT NULL;
