@@ -4,7 +4,7 @@ import { BUILTIN_MODELS } from "./models";
 import type { Capabilities, CatalogModel, Prices, Tier, TokenCounts } from "./types";
 
 export { BUILTIN_MODELS } from "./models";
-export type { Capabilities, CatalogModel, Prices, Tier, TokenCounts } from "./types";
+export type { Capabilities, CatalogModel, Prices, Tier, TimeoutOverrides, TokenCounts } from "./types";
 export { TIERS } from "./types";
 
 /** What a request needs from a model; failover and the built-in policy only pick models that have all of it. */

@@ -21,6 +21,18 @@ export interface Prices {
   cacheWrite?: number;
 }
 
+/**
+ * Upstream timeouts in ms (README "Configuration"). `firstByteMs` and `idleMs` guard streams; a non-streaming
+ * call gets its headers only once the whole answer is ready, so it waits `nonStreamingFirstByteMs`, which follows
+ * `totalMs` unless set.
+ */
+export interface TimeoutOverrides {
+  firstByteMs?: number;
+  nonStreamingFirstByteMs?: number;
+  idleMs?: number;
+  totalMs?: number;
+}
+
 export interface CatalogModel {
   /** `provider/name`, the canonical reference. */
   id: string;
@@ -34,6 +46,8 @@ export interface CatalogModel {
   contextWindow: number;
   maxOutputTokens: number;
   capabilities: Capabilities;
+  /** This model's own timeouts, over the configured ones (e.g. longer for a slow reasoning model). */
+  timeouts?: TimeoutOverrides;
 }
 
 /** Token counts as the gateway prices them (normalised from any provider's usage). */

@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
-import { BUILTIN_MODELS, type CatalogModel } from "../catalog";
+import { BUILTIN_MODELS, type CatalogModel, type TimeoutOverrides } from "../catalog";
 import type { ProviderConnection, Timeouts } from "../providers/types";
 import { type BudgetConfig, type ConfigFile, ConfigSchema, type ModelEntryConfig } from "./schema";
 
@@ -21,7 +21,8 @@ export interface Settings {
   /** Providers that are known but not connected, with the env var that would connect them. */
   disconnected: Map<string, string>;
   models: CatalogModel[];
-  timeouts: Timeouts;
+  /** The defaults; a model may override any of them. `nonStreamingFirstByteMs` unset follows `totalMs`. */
+  timeouts: Timeouts & Pick<TimeoutOverrides, "nonStreamingFirstByteMs">;
   retry: { attemptsPerModel: number; baseDelayMs: number; maxDelayMs: number; maxCandidates: number };
   breaker: { failureThreshold: number; cooldownMs: number };
   routing: { policy: string; policyDir: string; classifierModel: string };
@@ -122,6 +123,9 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
       firstByteMs: file.timeouts?.firstByteMs ?? 60_000,
       idleMs: file.timeouts?.idleMs ?? 60_000,
       totalMs: file.timeouts?.totalMs ?? 600_000,
+      ...(file.timeouts?.nonStreamingFirstByteMs === undefined
+        ? {}
+        : { nonStreamingFirstByteMs: file.timeouts.nonStreamingFirstByteMs }),
     },
     retry: {
       attemptsPerModel: file.retry?.attemptsPerModel ?? 2,
@@ -169,6 +173,7 @@ function customModel(provider: string, entry: ModelEntryConfig): CatalogModel {
       jsonSchema: entry.capabilities?.jsonSchema ?? false,
       streaming: entry.capabilities?.streaming ?? true,
     },
+    ...(entry.timeouts ? { timeouts: entry.timeouts } : {}),
   };
 }
 
@@ -189,6 +194,7 @@ function applyOverrides(
       contextWindow: override.contextWindow ?? base.contextWindow,
       maxOutputTokens: override.maxOutputTokens ?? base.maxOutputTokens,
       capabilities: { ...base.capabilities, ...override.capabilities },
+      ...(override.timeouts || base.timeouts ? { timeouts: { ...base.timeouts, ...override.timeouts } } : {}),
     };
   }
   return models;

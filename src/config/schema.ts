@@ -24,6 +24,16 @@ const Prices = T.Object(
   { additionalProperties: false },
 );
 
+const Timeouts = T.Object(
+  {
+    firstByteMs: T.Optional(T.Integer({ minimum: 1 })),
+    nonStreamingFirstByteMs: T.Optional(T.Integer({ minimum: 1 })),
+    idleMs: T.Optional(T.Integer({ minimum: 1 })),
+    totalMs: T.Optional(T.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ModelEntry = T.Object(
   {
     name: T.String({ minLength: 1 }),
@@ -33,6 +43,7 @@ export const ModelEntry = T.Object(
     contextWindow: T.Optional(T.Integer({ minimum: 1 })),
     maxOutputTokens: T.Optional(T.Integer({ minimum: 1 })),
     capabilities: T.Optional(Capabilities),
+    timeouts: T.Optional(Timeouts),
   },
   { additionalProperties: false },
 );
@@ -59,15 +70,7 @@ const ModelOverride = T.Object(
     maxOutputTokens: T.Optional(T.Integer({ minimum: 1 })),
     capabilities: T.Optional(Capabilities),
     upstreamName: T.Optional(T.String({ minLength: 1 })),
-  },
-  { additionalProperties: false },
-);
-
-const Timeouts = T.Object(
-  {
-    firstByteMs: T.Optional(T.Integer({ minimum: 1 })),
-    idleMs: T.Optional(T.Integer({ minimum: 1 })),
-    totalMs: T.Optional(T.Integer({ minimum: 1 })),
+    timeouts: T.Optional(Timeouts),
   },
   { additionalProperties: false },
 );

@@ -24,6 +24,7 @@ import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./pars
 import { record } from "./record";
 import { price, responseHeaders, spendexInfo } from "./respond";
 import { type ChunkReader, isSubstantive, type OpenedStream, type ReadResult, sseBody } from "./stream";
+import { CallTimeouts } from "./timeouts";
 
 export { type AlertSender, webhookAlerts } from "./alerts";
 export { type Alert, BudgetGuard, type BudgetView, periodEnd, periodStart } from "./budgets";
@@ -74,6 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const baseline = catalog.resolve(settings.baselineModel);
   const baselineId = baseline?.id ?? settings.baselineModel;
   const dispatchDeps = { adapters: deps.adapters, breakers, retry: settings.retry, latency };
+  const timeouts = new CallTimeouts(settings.timeouts);
 
   let active = 0;
   let drained: Array<() => void> = [];
@@ -163,7 +165,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         request: chat,
         upstreamModel: model.upstreamName,
         signal: request.signal,
-        timeouts: settings.timeouts,
+        timeouts: timeouts.for(model, chat.stream === true),
         defaultMaxTokens: model.maxOutputTokens,
         ...(context.forwardHeaders ? { passHeaders: context.forwardHeaders } : {}),
       });

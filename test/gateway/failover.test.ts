@@ -12,7 +12,7 @@ beforeAll(async () => {
     config: {
       // High, so that failures in one test never open a circuit for the next; the breaker test has its own.
       breaker: { failureThreshold: 1000, cooldownMs: 300 },
-      timeouts: { firstByteMs: 300, idleMs: 300, totalMs: 5_000 },
+      timeouts: { firstByteMs: 300, nonStreamingFirstByteMs: 300, idleMs: 300, totalMs: 5_000 },
       retry: { attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 50 },
     },
   });
