@@ -19,10 +19,16 @@ export type Stage = (typeof STAGES)[number];
 
 export interface Attempt {
   model: string;
-  /** Upstream HTTP status; 0 when no response (connect error, timeout), -1 when skipped by the breaker. */
-  status: number;
+  /**
+   * Upstream HTTP status; 0 when no response came (connect error, timeout); null when the gateway skipped the
+   * candidate without calling it (`skipped` says why).
+   */
+  status: number | null;
   ms: number;
   error?: string;
+  /** The candidate was not called: its circuit is open, or its adapter cannot carry a parameter (`param`). */
+  skipped?: "circuit_open" | "unsupported";
+  param?: string;
 }
 
 export type FailoverMode = "off" | "same-provider" | "equivalent";

@@ -47,7 +47,7 @@ export async function dispatch<T>(
     const adapter = deps.adapters.get(model.provider);
     if (!adapter) continue;
     if (!deps.breakers.allow(model.id) || !deps.breakers.allow(model.provider)) {
-      context.attempts.push({ model: model.id, status: -1, ms: 0, error: "circuit_open" });
+      context.attempts.push({ model: model.id, status: null, ms: 0, skipped: "circuit_open" });
       continue;
     }
     tried += 1;
@@ -64,20 +64,19 @@ export async function dispatch<T>(
         return { model, result };
       } catch (error) {
         if (signal.aborted) throw new ClientAbortError();
-        const failure = asProviderError(error, model);
-        const entry: Attempt = {
-          model: model.id,
-          status: failure.upstreamStatus,
-          ms: round(performance.now() - start),
-          error: failure.code,
-        };
-        context.attempts.push(entry);
+        const ms = round(performance.now() - start);
         if (error instanceof UnsupportedError) {
+          // Refused before any call: the candidate was skipped, not answered with a 400.
+          const skipped: Attempt = { model: model.id, status: null, ms, skipped: "unsupported" };
+          if (error.param) skipped.param = error.param;
+          context.attempts.push(skipped);
           // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it, and so
           // does failover: a 400 about a model the client never asked for would only mislead.
           if (context.pinned && model === context.candidates[0]) throw error;
           break;
         }
+        const failure = asProviderError(error, model);
+        context.attempts.push({ model: model.id, status: failure.upstreamStatus, ms, error: failure.code });
         if (!failure.retryable) throw failure;
         failures.push(failure);
         deps.breakers.failure(model.id);
@@ -149,9 +148,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Every candidate failed: the upstream's own 429 when that was the cause throughout, else 503. */
 function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
-  const tried = attempts
-    .map((a) => `${a.model} (${a.status === -1 ? "circuit open" : a.status >= 300 ? a.status : a.error})`)
-    .join(", ");
+  const tried = attempts.map((a) => `${a.model} (${outcomeOf(a)})`).join(", ");
   if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
     const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));
     return new SpendexError({
@@ -169,6 +166,14 @@ function exhausted(attempts: readonly Attempt[], failures: readonly ProviderErro
       ? `No provider could serve this request. Tried: ${tried}.`
       : "No connected provider can serve this request under its constraints.",
   });
+}
+
+function outcomeOf(attempt: Attempt): string | number {
+  if (attempt.skipped === "circuit_open") return "skipped: circuit open";
+  if (attempt.skipped === "unsupported")
+    return `skipped: does not support '${attempt.param ?? "a parameter"}'`;
+  const status = attempt.status ?? 0;
+  return status >= 300 ? status : (attempt.error ?? "no response");
 }
 
 function round(ms: number): number {

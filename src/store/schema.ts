@@ -47,7 +47,7 @@ export const requests = sqliteTable(
     totalMs: real("total_ms").notNull(),
     /** Per-stage durations in ms, JSON: {authenticate, parse, classify, decide, dispatch, stream, record}. */
     stages: text("stages").notNull(),
-    /** JSON array of attempts: [{model, status, ms, error?}]. */
+    /** JSON array of attempts: [{model, status, ms, error?, skipped?, param?}] (gateway/context.ts `Attempt`). */
     attempts: text("attempts").notNull(),
     policy: text("policy"),
     policyRevision: text("policy_revision"),

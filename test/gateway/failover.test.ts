@@ -28,7 +28,7 @@ interface Result {
     spendex?: {
       routed_model: string;
       provider: string;
-      fallbacks?: { model: string; status: number; error?: string }[];
+      fallbacks?: { model: string; status: number | null; ms?: number; error?: string; skipped?: string }[];
     };
     error?: { message: string; type: string; code: string };
   };
@@ -43,6 +43,13 @@ async function send(json: unknown, headers: Record<string, string> = {}, key?: s
     body: (await response.json()) as Result["body"],
     id: response.headers.get("x-request-id") as string,
   };
+}
+
+/** The attempts of a request as its log row stores them. */
+function attemptsOf(id: string): Array<Record<string, unknown>> {
+  h.server.store.log.flush();
+  const row = h.server.store.db.select().from(requests).where(eq(requests.id, id)).get();
+  return JSON.parse(row?.attempts ?? "[]") as Array<Record<string, unknown>>;
 }
 
 const sentTo = (model: string, since: number) =>
@@ -133,9 +140,27 @@ describe("retries and failover", () => {
     expect(result.body.error?.message).toContain("openai/gpt-5-nano (502)");
     expect(result.body.error?.message).toContain("mistral/mistral-small (500)");
     expect(JSON.stringify(result.body)).not.toContain("test-openai-key");
-    h.server.store.log.flush();
-    const row = h.server.store.db.select().from(requests).where(eq(requests.id, result.id)).get();
-    expect(JSON.parse(row?.attempts ?? "[]")).toHaveLength(4);
+    expect(attemptsOf(result.id)).toHaveLength(4);
+  });
+
+  test("a candidate that cannot carry a parameter is shown as skipped, not as an upstream 400", async () => {
+    // Mistral refuses `service_tier` before any call; the OpenAI model fails upstream.
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const since = h.sim.records().length;
+    const result = await send({ ...nano, service_tier: "flex" });
+    expect(result.status).toBe(503);
+    expect(result.body.error?.message).toBe(
+      "No provider could serve this request. Tried: openai/gpt-5-nano (503), openai/gpt-5-nano (503), mistral/mistral-small (skipped: does not support 'service_tier').",
+    );
+    expect(sentTo("mistral-small-latest", since)).toBe(0);
+    const skipped = attemptsOf(result.id).at(-1);
+    expect(skipped).toMatchObject({
+      model: "mistral/mistral-small",
+      status: null,
+      skipped: "unsupported",
+      param: "service_tier",
+    });
+    expect(skipped).not.toHaveProperty("error");
   });
 
   test("an upstream that never answers times out and fails over", async () => {
@@ -187,11 +212,13 @@ async function breakerScenario() {
     const since = h.sim.records().length;
     const skipped = await send(mini);
     expect(skipped.body.spendex?.routed_model).toBe("mistral-large");
-    expect(skipped.body.spendex?.fallbacks?.[0]).toMatchObject({
+    expect(skipped.body.spendex?.fallbacks?.[0]).toEqual({
       model: "openai/gpt-5-mini",
-      status: -1,
-      error: "circuit_open",
+      status: null,
+      ms: 0,
+      skipped: "circuit_open",
     });
+    expect(attemptsOf(skipped.id)[0]).toMatchObject({ status: null, skipped: "circuit_open" });
     expect(sentTo("gpt-5-mini", since)).toBe(0);
 
     h.sim.setFaults({});
