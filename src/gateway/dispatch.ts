@@ -47,7 +47,13 @@ export async function dispatch<T>(
     const adapter = deps.adapters.get(model.provider);
     if (!adapter) continue;
     if (!deps.breakers.allow(model.id) || !deps.breakers.allow(model.provider)) {
-      context.attempts.push({ model: model.id, status: null, ms: 0, skipped: "circuit_open" });
+      context.attempts.push({
+        model: model.id,
+        status: null,
+        ms: 0,
+        error: "circuit_open",
+        skipped: "circuit_open",
+      });
       continue;
     }
     tried += 1;
@@ -67,7 +73,13 @@ export async function dispatch<T>(
         const ms = round(performance.now() - start);
         if (error instanceof UnsupportedError) {
           // Refused before any call: the candidate was skipped, not answered with a 400.
-          const skipped: Attempt = { model: model.id, status: null, ms, skipped: "unsupported" };
+          const skipped: Attempt = {
+            model: model.id,
+            status: null,
+            ms,
+            error: error.code,
+            skipped: "unsupported",
+          };
           if (error.param) skipped.param = error.param;
           context.attempts.push(skipped);
           // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it, and so

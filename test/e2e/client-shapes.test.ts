@@ -626,8 +626,19 @@ describe("failover of a pinned request", () => {
     expect(spendex.fallbacks).toEqual([
       expect.objectContaining({ model: "openai/gpt-5-nano", status: 503 }),
       expect.objectContaining({ model: "openai/gpt-5-nano", status: 503 }),
-      expect.objectContaining({ model: "mistral/mistral-small", error: "unsupported_parameter" }),
-      expect.objectContaining({ model: "gemini/gemini-2.5-flash-lite", error: "unsupported_parameter" }),
+      expect.objectContaining({
+        model: "mistral/mistral-small",
+        status: null,
+        skipped: "unsupported",
+        error: "unsupported_parameter",
+        param: "messages[0].name",
+      }),
+      expect.objectContaining({
+        model: "gemini/gemini-2.5-flash-lite",
+        status: null,
+        skipped: "unsupported",
+        error: "unsupported_parameter",
+      }),
       expect.objectContaining({ model: "backup/backup-nano", status: 200 }),
     ]);
     const row = logRow(h, response.response.headers.get("x-request-id"));
