@@ -187,6 +187,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (context.usageEstimated && context.tokens) body.usage = usageOf(context.tokens);
       body.spendex = spendexInfo(context, baselineId);
       const headers = responseHeaders(context, "application/json");
+      passRateLimits(headers, result.upstreamHeaders);
       recordAndSettle(context, chat);
       return new Response(JSON.stringify(body), { status: 200, headers });
     } catch (error) {
@@ -205,6 +206,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const streamStart = performance.now();
     const headers = responseHeaders(context, "text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
+    passRateLimits(headers, opened.result.upstreamHeaders);
     const body = sseBody(opened, {
       includeUsage,
       finish: (outputChars) => {
@@ -277,6 +279,19 @@ async function openStream(adapter: ProviderAdapter, options: CallOptions) {
     reader.cancel().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * OpenAI and most compatible servers report the caller's limits in `x-ratelimit-*` headers (`-limit-requests`,
+ * `-remaining-tokens`, `-reset-requests`...); the SDKs and clients that pace themselves read them, so they go on to
+ * the client with a successful answer. They describe the provider account that served the request.
+ */
+const RATE_LIMIT_PREFIXES = ["x-ratelimit-"];
+
+function passRateLimits(headers: Record<string, string>, upstream: Headers | undefined): void {
+  if (upstream === undefined) return;
+  const limits = forwarded(upstream, RATE_LIMIT_PREFIXES);
+  if (limits) Object.assign(headers, limits);
 }
 
 function forwarded(headers: Headers, prefixes: readonly string[]): Record<string, string> | undefined {

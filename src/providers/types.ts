@@ -48,6 +48,8 @@ export interface CompletionResult {
   /** OpenAI-format body; `usage` present. */
   body: ChatCompletion;
   tokens: TokenCounts;
+  /** The upstream's response headers (the gateway passes its rate-limit headers on to the client). */
+  upstreamHeaders?: Headers;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface CompletionResult {
 export interface StreamResult {
   chunks: ReadableStream<ChatCompletionChunk>;
   tokens(): TokenCounts | undefined;
+  /** The upstream's response headers, as for CompletionResult. */
+  upstreamHeaders?: Headers;
 }
 
 export interface ProviderAdapter {

@@ -53,8 +53,30 @@ export const openaiDialect: Dialect = {
   errorBody: (status, message) => JSON.stringify({ error: errorObject(status, message) }),
   streamErrorStatus: 500,
   streamError: (status) => `data: ${JSON.stringify({ error: errorObject(status) })}\n\n`,
-  headers: () => ({ "x-request-id": `req_${nextId()}` }),
+  headers: () => ({ "x-request-id": `req_${nextId()}`, ...rateLimitHeaders(Date.now()) }),
 };
+
+const LIMIT_REQUESTS = 10_000;
+const LIMIT_TOKENS = 30_000_000;
+let minute = { start: 0, requests: 0 };
+
+/**
+ * OpenAI's rate-limit headers, sent with every answer as OpenAI does: the request count goes down with each
+ * answer within a minute (shared by the simulators of one process); the token figures stay at the limit.
+ */
+function rateLimitHeaders(now: number): Record<string, string> {
+  if (now - minute.start >= 60_000) minute = { start: now, requests: 0 };
+  minute.requests += 1;
+  const reset = `${Math.max(1, Math.ceil((minute.start + 60_000 - now) / 1000))}s`;
+  return {
+    "x-ratelimit-limit-requests": String(LIMIT_REQUESTS),
+    "x-ratelimit-limit-tokens": String(LIMIT_TOKENS),
+    "x-ratelimit-remaining-requests": String(Math.max(0, LIMIT_REQUESTS - minute.requests)),
+    "x-ratelimit-remaining-tokens": String(LIMIT_TOKENS),
+    "x-ratelimit-reset-requests": reset,
+    "x-ratelimit-reset-tokens": "0s",
+  };
+}
 
 export async function handleOpenAI(exchange: Exchange, requireKey: string | undefined): Promise<Response> {
   const headers = exchange.request.headers;

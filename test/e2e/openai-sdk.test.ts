@@ -71,6 +71,41 @@ describe("openai SDK against a listening gateway", () => {
     expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
+  test("the upstream's x-ratelimit-* headers reach the client, with and without a stream (.withResponse())", async () => {
+    const limitsOf = (headers: Headers) => {
+      const out: Record<string, string> = {};
+      headers.forEach((value, name) => {
+        if (name.startsWith("x-ratelimit-")) out[name] = value;
+      });
+      return out;
+    };
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: "user", content: "Hello!" }];
+    const plain = await client.chat.completions.create({ model: "gpt-5-nano", messages }).withResponse();
+    expect(plain.data.choices[0]?.message.content).toBe("Simulated reply to: Hello!");
+    const first = limitsOf(plain.response.headers);
+    expect(Object.keys(first).sort()).toEqual([
+      "x-ratelimit-limit-requests",
+      "x-ratelimit-limit-tokens",
+      "x-ratelimit-remaining-requests",
+      "x-ratelimit-remaining-tokens",
+      "x-ratelimit-reset-requests",
+      "x-ratelimit-reset-tokens",
+    ]);
+    expect(first["x-ratelimit-limit-requests"]).toBe("10000");
+    expect(first["x-ratelimit-reset-requests"]).toMatch(/^\d+s$/);
+
+    const streamed = await client.chat.completions
+      .create({ model: "gpt-5-nano", messages, stream: true })
+      .withResponse();
+    let text = "";
+    for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Simulated reply to: Hello!");
+    const second = limitsOf(streamed.response.headers);
+    expect(second["x-ratelimit-limit-tokens"]).toBe("30000000");
+    // The simulator counts requests down within its minute, from 10,000.
+    expect(Number(second["x-ratelimit-remaining-requests"])).toBeLessThan(10_000);
+  });
+
   test("a tool call, then the tool result sent back, then the answer", async () => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       { role: "user", content: "Weather in Paris?" },

@@ -82,6 +82,18 @@ describe("retries and failover", () => {
     expect(result.body.spendex).toMatchObject({ routed_model: "mistral-small", provider: "mistral" });
   });
 
+  test("rate-limit headers come from the upstream that answered, never from one that failed", async () => {
+    const direct = await h.call("/v1/chat/completions", { json: nano });
+    expect(direct.headers.get("x-ratelimit-limit-requests")).toBe("10000");
+    // The OpenAI simulator sends them on its 503s too; the answer comes from Mistral, which sends none.
+    h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
+    const failedOver = await h.call("/v1/chat/completions", { json: nano });
+    const body = (await failedOver.json()) as Result["body"];
+    expect(body.spendex?.routed_model).toBe("mistral-small");
+    const names = [...failedOver.headers.keys()];
+    expect(names.filter((name) => name.startsWith("x-ratelimit-"))).toEqual([]);
+  });
+
   test("x-spendex-providers: openai means only OpenAI", async () => {
     h.sim.setFaults({ "gpt-5-nano": { kind: "status", status: 503, times: 2 } });
     const since = h.sim.records().length;

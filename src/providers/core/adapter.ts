@@ -106,7 +106,9 @@ export class HttpAdapter implements ProviderAdapter {
     } catch {
       throw badResponse(this.connection.name, `the body is not JSON (${describeBody(response, text)})`);
     }
-    return this.wire.response(json, options);
+    const result = this.wire.response(json, options);
+    result.upstreamHeaders = response.headers;
+    return result;
   }
 
   async stream(options: CallOptions): Promise<StreamResult> {
@@ -115,7 +117,9 @@ export class HttpAdapter implements ProviderAdapter {
       call.finish();
       throw call.failureFrom(undefined, "interrupted");
     }
-    return sseStream(response.body, call, this.wire.translator(options));
+    const result = sseStream(response.body, call, this.wire.translator(options));
+    result.upstreamHeaders = response.headers;
+    return result;
   }
 }
 
