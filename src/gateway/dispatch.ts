@@ -20,6 +20,8 @@ export interface DispatchDeps {
   retry: RetrySettings;
   latency: LatencyTracker;
   random?: () => number;
+  /** Told when an adapter throws something other than a provider error (a bug, logged with its stack). */
+  onUnexpectedError?: (requestId: string, error: unknown) => void;
 }
 
 /** The client went away; nothing more is sent and the log says so. */
@@ -87,6 +89,8 @@ export async function dispatch<T>(
           if (context.pinned && model === context.candidates[0]) throw error;
           break;
         }
+        // Not a provider's answer but a bug in an adapter: fail over as for an unreachable upstream, and say so.
+        if (!(error instanceof SpendexError)) deps.onUnexpectedError?.(context.id, error);
         const failure = asProviderError(error, model);
         context.attempts.push({ model: model.id, status: failure.upstreamStatus, ms, error: failure.code });
         if (!failure.retryable) throw failure;

@@ -17,7 +17,7 @@ import {
   requireCapabilities,
   resolvePinned,
 } from "./decide";
-import { ClientAbortError, dispatch } from "./dispatch";
+import { ClientAbortError, type DispatchDeps, dispatch } from "./dispatch";
 import { completionChars, usageOf } from "./estimate";
 import { LatencyTracker } from "./latency";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
@@ -74,7 +74,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const connected = new Set(deps.adapters.keys());
   const baseline = catalog.resolve(settings.baselineModel);
   const baselineId = baseline?.id ?? settings.baselineModel;
-  const dispatchDeps = { adapters: deps.adapters, breakers, retry: settings.retry, latency };
+  const dispatchDeps: DispatchDeps = {
+    adapters: deps.adapters,
+    breakers,
+    retry: settings.retry,
+    latency,
+    ...(deps.onUnexpectedError ? { onUnexpectedError: deps.onUnexpectedError } : {}),
+  };
   const timeouts = new CallTimeouts(settings.timeouts);
 
   let active = 0;

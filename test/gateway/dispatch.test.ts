@@ -1,0 +1,56 @@
+// dispatch on its own: an adapter that throws something other than a provider error (a bug) is reported with the
+// request id and failed over like an unreachable upstream, so the client still gets an answer.
+
+import { expect, test } from "bun:test";
+import { BUILTIN_MODELS, type CatalogModel } from "../../src/catalog";
+import { Breakers } from "../../src/gateway/breaker";
+import type { RequestContext } from "../../src/gateway/context";
+import { dispatch } from "../../src/gateway/dispatch";
+import { LatencyTracker } from "../../src/gateway/latency";
+import type { ProviderAdapter } from "../../src/providers/types";
+
+const model = (id: string) => BUILTIN_MODELS.find((m) => m.id === id) as CatalogModel;
+
+test("an adapter bug is reported once per attempt with the request id, and the next candidate answers", async () => {
+  const nano = model("openai/gpt-5-nano");
+  const small = model("mistral/mistral-small");
+  const context = {
+    id: "req_test",
+    candidates: [nano, small],
+    attempts: [],
+    pinned: false,
+  } as unknown as RequestContext;
+  const reported: Array<[string, unknown]> = [];
+  const adapters = new Map([
+    ["openai", {} as ProviderAdapter],
+    ["mistral", {} as ProviderAdapter],
+  ]);
+  const { model: answered, result } = await dispatch(
+    context,
+    {
+      adapters,
+      breakers: new Breakers({ failureThreshold: 100, cooldownMs: 1_000 }),
+      retry: { attemptsPerModel: 2, baseDelayMs: 0, maxDelayMs: 0, maxCandidates: 4 },
+      latency: new LatencyTracker(),
+      random: () => 0,
+      onUnexpectedError: (id, error) => reported.push([id, error]),
+    },
+    new AbortController().signal,
+    async (_adapter, m) => {
+      if (m.provider === "openai")
+        throw new TypeError("Cannot read properties of undefined (reading 'text')");
+      return "answer";
+    },
+  );
+  expect(answered).toBe(small);
+  expect(result).toBe("answer");
+  expect(reported.map(([id, error]) => [id, (error as Error).name])).toEqual([
+    ["req_test", "TypeError"],
+    ["req_test", "TypeError"],
+  ]);
+  expect(context.attempts.map((a) => [a.model, a.status, a.error])).toEqual([
+    ["openai/gpt-5-nano", 0, "adapter_error"],
+    ["openai/gpt-5-nano", 0, "adapter_error"],
+    ["mistral/mistral-small", 200, undefined],
+  ]);
+});
