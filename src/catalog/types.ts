@@ -29,6 +29,8 @@ export interface Prices {
 export interface TimeoutOverrides {
   firstByteMs?: number;
   nonStreamingFirstByteMs?: number;
+  /** A stream's silence from its headers to its first chunk (the model thinks there); unset follows the above. */
+  firstChunkMs?: number;
   idleMs?: number;
   totalMs?: number;
 }

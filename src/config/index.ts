@@ -22,7 +22,7 @@ export interface Settings {
   disconnected: Map<string, string>;
   models: CatalogModel[];
   /** The defaults; a model may override any of them. `nonStreamingFirstByteMs` unset follows `totalMs`. */
-  timeouts: Timeouts & Pick<TimeoutOverrides, "nonStreamingFirstByteMs">;
+  timeouts: Timeouts & Pick<TimeoutOverrides, "nonStreamingFirstByteMs" | "firstChunkMs">;
   retry: { attemptsPerModel: number; baseDelayMs: number; maxDelayMs: number; maxCandidates: number };
   breaker: { failureThreshold: number; cooldownMs: number };
   routing: { policy: string; policyDir: string; classifierModel: string };
@@ -126,6 +126,7 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
       ...(file.timeouts?.nonStreamingFirstByteMs === undefined
         ? {}
         : { nonStreamingFirstByteMs: file.timeouts.nonStreamingFirstByteMs }),
+      ...(file.timeouts?.firstChunkMs === undefined ? {} : { firstChunkMs: file.timeouts.firstChunkMs }),
     },
     retry: {
       attemptsPerModel: file.retry?.attemptsPerModel ?? 2,

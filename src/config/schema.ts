@@ -28,6 +28,7 @@ const Timeouts = T.Object(
   {
     firstByteMs: T.Optional(T.Integer({ minimum: 1 })),
     nonStreamingFirstByteMs: T.Optional(T.Integer({ minimum: 1 })),
+    firstChunkMs: T.Optional(T.Integer({ minimum: 1 })),
     idleMs: T.Optional(T.Integer({ minimum: 1 })),
     totalMs: T.Optional(T.Integer({ minimum: 1 })),
   },

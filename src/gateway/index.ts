@@ -3,6 +3,7 @@
 import { type Catalog, type CatalogModel, fits } from "../catalog";
 import type { Settings } from "../config";
 import { SpendexError, toErrorBody } from "../errors";
+import { isSubstantive } from "../openai";
 import type { ChatCompletionChunk } from "../openai/types";
 import type { CallOptions, ProviderAdapter, StreamResult } from "../providers/types";
 import type { Store } from "../store";
@@ -23,7 +24,7 @@ import { LatencyTracker } from "./latency";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
 import { record } from "./record";
 import { price, responseHeaders, spendexInfo } from "./respond";
-import { type ChunkReader, isSubstantive, type OpenedStream, type ReadResult, sseBody } from "./stream";
+import { type ChunkReader, type OpenedStream, type ReadResult, sseBody } from "./stream";
 import { CallTimeouts } from "./timeouts";
 
 export { type AlertSender, webhookAlerts } from "./alerts";

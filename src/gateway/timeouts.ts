@@ -12,8 +12,10 @@ interface Resolved {
 /**
  * A non-streaming upstream sends its headers only once the whole answer is ready, which a reasoning model at high
  * effort can take minutes to produce: its first-byte deadline is `nonStreamingFirstByteMs`, `totalMs` unless set.
- * A stream's headers (and first chunks) come at once from a healthy upstream, so `firstByteMs` and `idleMs` keep
- * failing over a hung one quickly. Resolved once per model.
+ * A stream's headers come at once from a healthy upstream, so `firstByteMs` keeps failing over a hung one quickly,
+ * and `idleMs` bounds the silences between chunks. Before its first chunk, though, a stream is as silent as a
+ * non-streaming call while the model thinks (OpenAI's and Gemini's streams send nothing then), so that wait is
+ * `firstChunkMs`, which follows the non-streaming first-byte deadline unless set. Resolved once per model.
  */
 export class CallTimeouts {
   private readonly byModel = new WeakMap<CatalogModel, Resolved>();
@@ -31,8 +33,17 @@ export class CallTimeouts {
 
   private resolve(model: CatalogModel): Resolved {
     const merged = { ...this.defaults, ...model.timeouts };
-    const stream = { firstByteMs: merged.firstByteMs, idleMs: merged.idleMs, totalMs: merged.totalMs };
     const firstByteMs = merged.nonStreamingFirstByteMs ?? merged.totalMs;
-    return { stream, json: { ...stream, firstByteMs } };
+    const json = { firstByteMs, idleMs: merged.idleMs, totalMs: merged.totalMs };
+    const firstChunkMs = merged.firstChunkMs ?? firstByteMs;
+    return {
+      stream: {
+        firstByteMs: merged.firstByteMs,
+        idleMs: merged.idleMs,
+        totalMs: merged.totalMs,
+        firstChunkMs,
+      },
+      json,
+    };
   }
 }

@@ -21,6 +21,8 @@ export interface Timeouts {
   firstByteMs: number;
   /** Longest silence between two stream chunks. */
   idleMs: number;
+  /** A stream's longest silence from its headers to its first chunk (default `idleMs`). */
+  firstChunkMs?: number;
   /** The whole upstream call, body included. */
   totalMs: number;
 }

@@ -12,7 +12,7 @@ beforeAll(async () => {
     providers: ["openai", "anthropic", "gemini", "mistral"],
     config: {
       breaker: { failureThreshold: 1000, cooldownMs: 1 },
-      timeouts: { firstByteMs: 150, idleMs: 150, totalMs: 3_000 },
+      timeouts: { firstByteMs: 150, firstChunkMs: 150, idleMs: 150, totalMs: 3_000 },
       retry: { attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 20, maxCandidates: 4 },
     },
   });

@@ -20,21 +20,36 @@ describe("resolved timeouts", () => {
   const timeouts = new CallTimeouts(settings.timeouts);
   const model = (id: string) => settings.models.find((m) => m.id === id) as CatalogModel;
 
-  test("defaults: streams 60 s to the headers and between chunks; a JSON call waits up to the total, 600 s", () => {
+  test("defaults: streams 60 s to the headers and between chunks, up to the total for the first chunk; a JSON call waits up to the total, 600 s", () => {
     const mini = model("openai/gpt-5-mini");
-    expect(timeouts.for(mini, true)).toEqual({ firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000 });
+    expect(timeouts.for(mini, true)).toEqual({
+      firstByteMs: 60_000,
+      firstChunkMs: 600_000,
+      idleMs: 60_000,
+      totalMs: 600_000,
+    });
     expect(timeouts.for(mini, false)).toEqual({ firstByteMs: 600_000, idleMs: 60_000, totalMs: 600_000 });
   });
 
   test("a model's own timeouts override the defaults; an unset non-streaming first byte follows its total", () => {
     expect(timeouts.for(model("openai/gpt-5"), true)).toEqual({
       firstByteMs: 60_000,
+      firstChunkMs: 600_000,
       idleMs: 300_000,
       totalMs: 600_000,
     });
     const nano = model("openai/gpt-5-nano");
     expect(timeouts.for(nano, false)).toEqual({ firstByteMs: 30_000, idleMs: 60_000, totalMs: 120_000 });
     expect(timeouts.for(nano, true).firstByteMs).toBe(60_000);
+    // A stream's first chunk may take as long as the same call's non-streaming headers, unless set apart.
+    expect(timeouts.for(nano, true).firstChunkMs).toBe(30_000);
+    const apart = new CallTimeouts({
+      firstByteMs: 5_000,
+      idleMs: 5_000,
+      totalMs: 90_000,
+      firstChunkMs: 20_000,
+    });
+    expect(apart.for(model("openai/gpt-5-mini"), true).firstChunkMs).toBe(20_000);
     const shorter = new CallTimeouts({ firstByteMs: 5_000, idleMs: 5_000, totalMs: 90_000 });
     expect(shorter.for(model("openai/gpt-5-mini"), false).firstByteMs).toBe(90_000);
   });
@@ -91,6 +106,26 @@ describe("through the gateway", () => {
     const body = (await response.json()) as { spendex: { routed_model: string; fallbacks?: unknown } };
     expect(body.spendex.routed_model).toBe("gpt-5-nano");
     expect(body.spendex.fallbacks).toBeUndefined();
+  });
+
+  test("a stream silent for longer than idleMs before its first content (a model thinking) is waited for", async () => {
+    // Headers and the role chunk at once, then 600 ms of silence before the content, as OpenAI streams a
+    // reasoning model: idleMs (200 ms) applies only between chunks once the model has begun.
+    const response = await ask("gpt-5-nano", true, { "x-sim-ttft-ms": "600" });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain('"routed_model":"gpt-5-nano"');
+    expect(text).not.toContain("fallbacks");
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  test("a stream that goes silent after it has begun still fails at idleMs", async () => {
+    const started = performance.now();
+    const response = await ask("gpt-5-nano", true, { "x-sim-fault": "stall:2" });
+    const text = await response.text();
+    expect(text).toContain('"code":"upstream_timeout"');
+    expect(text).not.toContain("data: [DONE]");
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   test("a stream whose headers do not come within firstByteMs still fails over", async () => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Harness, logRow, startHarness } from "../support/harness";
 
 const encoder = new TextEncoder();
-const TIMEOUTS = { firstByteMs: 300, idleMs: 300, totalMs: 4_000 };
+// firstChunkMs set short: by default a stream may be silent until its first chunk as long as a non-streaming call.
+const TIMEOUTS = { firstByteMs: 300, firstChunkMs: 300, idleMs: 300, totalMs: 4_000 };
 
 // ---- OpenAI format ------------------------------------------------------------------------------------------
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -607,7 +608,7 @@ describe("bodies cut, truncated, empty or left hanging", () => {
     ]);
   });
 
-  test("a stream that hangs after its headers times out at idleMs and is retried, well before totalMs", async () => {
+  test("a stream that hangs after its headers times out at firstChunkMs and is retried, well before totalMs", async () => {
     const sent = await send("raw-nano", "hang-after-headers", { stream: true });
     expect(sent.response.status).toBe(503);
     expect(sent.hits.openai).toBe(2);

@@ -3,6 +3,7 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
 import type { TokenCounts } from "../../catalog/types";
 import { SpendexError } from "../../errors";
+import { isSubstantive } from "../../openai";
 import type { ChatCompletionChunk } from "../../openai/types";
 import type { StreamResult } from "../types";
 import { transportError } from "./errors";
@@ -40,6 +41,12 @@ class SsePump {
   private readonly parser: EventSourceParser;
   private controller!: ReadableStreamDefaultController<ChatCompletionChunk>;
   private pushed = 0;
+  /**
+   * Whether the model has begun answering (a chunk with content, reasoning, a tool call or a finish). Until then
+   * the wait is the call's first-chunk deadline, counted from the headers: an opening role chunk or a ping does
+   * not turn it into the shorter idle deadline, because the model may still be thinking in silence.
+   */
+  private begun = false;
   private done = false;
   private errored = false;
 
@@ -55,11 +62,12 @@ class SsePump {
 
   start(controller: ReadableStreamDefaultController<ChatCompletionChunk>): void {
     this.controller = controller;
-    this.call.touch();
+    this.call.awaitFirstChunk();
   }
 
   enqueue(chunk: ChatCompletionChunk): void {
     if (this.errored) return;
+    if (!this.begun && isSubstantive(chunk)) this.begun = true;
     this.pushed++;
     this.controller.enqueue(chunk);
   }
@@ -87,9 +95,9 @@ class SsePump {
         if (!this.done && !this.tryEnd()) return;
         break;
       }
-      this.call.touch();
       try {
         this.parser.feed(this.decoder.decode(result.value as Uint8Array, { stream: true }));
+        if (this.begun) this.call.touch();
       } catch (error) {
         this.fail(
           error instanceof SpendexError ? error : transportError(this.call.provider, "interrupted", error),

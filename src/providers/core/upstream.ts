@@ -129,6 +129,11 @@ export class UpstreamCall {
     this.idleAt = performance.now() + this.timeouts.idleMs;
   }
 
+  /** A stream's headers arrived: the model may think (and send nothing) for up to `firstChunkMs`. */
+  awaitFirstChunk(): void {
+    this.idleAt = performance.now() + (this.timeouts.firstChunkMs ?? this.timeouts.idleMs);
+  }
+
   /** Aborts the upstream, e.g. when the consumer cancels the stream. */
   abort(reason?: unknown): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
