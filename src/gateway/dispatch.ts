@@ -87,6 +87,8 @@ export async function dispatch<T>(
           // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it, and so
           // does failover: a 400 about a model the client never asked for would only mislead.
           if (context.pinned && model === context.candidates[0]) throw error;
+          // Nothing was sent: the skip does not use up one of the maxCandidates tries.
+          tried -= 1;
           break;
         }
         // Not a provider's answer but a bug in an adapter: fail over as for an unreachable upstream, and say so.

@@ -3,6 +3,7 @@
 
 import { expect, test } from "bun:test";
 import { BUILTIN_MODELS, type CatalogModel } from "../../src/catalog";
+import { UnsupportedError } from "../../src/errors";
 import { Breakers } from "../../src/gateway/breaker";
 import type { RequestContext } from "../../src/gateway/context";
 import { dispatch } from "../../src/gateway/dispatch";
@@ -52,5 +53,42 @@ test("an adapter bug is reported once per attempt with the request id, and the n
     ["openai/gpt-5-nano", 0, "adapter_error"],
     ["openai/gpt-5-nano", 0, "adapter_error"],
     ["mistral/mistral-small", 200, undefined],
+  ]);
+});
+
+test("candidates skipped for an unsupported parameter do not use up maxCandidates", async () => {
+  const ids = [
+    "anthropic/claude-haiku-4-5",
+    "gemini/gemini-2.5-flash-lite",
+    "anthropic/claude-sonnet-4-6",
+    "openai/gpt-5-nano",
+  ];
+  const context = {
+    id: "req_skip",
+    candidates: ids.map(model),
+    attempts: [],
+    pinned: false,
+  } as unknown as RequestContext;
+  const adapters = new Map(["anthropic", "gemini", "openai"].map((p) => [p, {} as ProviderAdapter]));
+  const { model: answered } = await dispatch(
+    context,
+    {
+      adapters,
+      breakers: new Breakers({ failureThreshold: 100, cooldownMs: 1_000 }),
+      retry: { attemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0, maxCandidates: 1 },
+      latency: new LatencyTracker(),
+    },
+    new AbortController().signal,
+    async (_adapter, m) => {
+      if (m.provider !== "openai") throw new UnsupportedError(m.provider, "logprobs", "no log probabilities");
+      return "answer";
+    },
+  );
+  expect(answered.id).toBe("openai/gpt-5-nano");
+  expect(context.attempts.map((a) => [a.model, a.status, a.skipped])).toEqual([
+    ["anthropic/claude-haiku-4-5", null, "unsupported"],
+    ["gemini/gemini-2.5-flash-lite", null, "unsupported"],
+    ["anthropic/claude-sonnet-4-6", null, "unsupported"],
+    ["openai/gpt-5-nano", 200, undefined],
   ]);
 });
