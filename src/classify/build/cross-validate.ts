@@ -1,5 +1,8 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
-// bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--only 0,1] [--cache DIR]
+// bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
+//   [--only 0,1] [--cache DIR]
+// With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
+// the first k members' logits for each k in --sizes (the ensemble the build would ship).
 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +14,8 @@ import { DEFAULT_DIM, DEFAULT_DIRECT } from "./build";
 import { fitNormalisation, type Prepared, prepare, toExamples } from "./dataset";
 import { dequantize, quantizeTensor } from "./export";
 import { loadGlove } from "./glove";
-import { DEFAULT_TRAIN, train } from "./train";
+import { CLASSES } from "./model";
+import { DEFAULT_TRAIN, predictAll, train } from "./train";
 
 /** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
 export function itemGroup(id: string): string {
@@ -46,6 +50,8 @@ async function main(): Promise<void> {
       data: { type: "string", default: "../shared/data/tier-corpus" },
       folds: { type: "string", default: "5" },
       experts: { type: "string", default: "0,4" },
+      members: { type: "string", default: "1" },
+      sizes: { type: "string" },
       only: { type: "string" },
       seed: { type: "string", default: "5" },
       cache: { type: "string", default: join(import.meta.dir, "../../../.cache") },
@@ -62,8 +68,11 @@ async function main(): Promise<void> {
   const prepared = prepare(rows, encoder, gloveFloats, glove.dim, log, "train");
   const foldOf = groupFolds(rows, folds);
   const only = values.only?.split(",").map(Number) ?? Array.from({ length: folds }, (_, k) => k);
+  const members = Number.parseInt(values.members, 10);
+  const sizes = values.sizes?.split(",").map(Number) ?? [members];
+  const seed = Number.parseInt(values.seed, 10);
   for (const experts of values.experts.split(",").map(Number)) {
-    const scores: number[] = [];
+    const scores = sizes.map(() => [] as number[]);
     for (const fold of only) {
       const inner = subset(prepared, (index) => foldOf[index] !== fold);
       const held = subset(prepared, (index) => foldOf[index] === fold);
@@ -79,19 +88,46 @@ async function main(): Promise<void> {
         experts,
         structSize: STRUCT_SIZE,
       };
-      const seed = Number.parseInt(values.seed, 10);
-      const result = train(shape, trainSet, heldSet, { ...DEFAULT_TRAIN, seed }, () => {});
-      const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
-      scores.push(best?.devAccuracy ?? 0);
+      const sums = heldSet.map(() => new Float64Array(CLASSES));
+      const memberScores: string[] = [];
+      for (let k = 0; k < members; k++) {
+        const options = { ...DEFAULT_TRAIN, seed: seed + 1000 * k };
+        const result = train(shape, trainSet, heldSet, options, () => {});
+        const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
+        memberScores.push(`${best?.devAccuracy.toFixed(4)}@${result.bestEpoch}`);
+        predictAll(result.params, heldSet).forEach((logits, index) => {
+          for (let c = 0; c < CLASSES; c++) sums[index]![c]! += logits[c]!;
+        });
+        sizes.forEach((size, s) => {
+          if (size === k + 1) scores[s]!.push(summedAccuracy(sums, heldSet));
+        });
+      }
       log(
-        `experts=${experts} fold ${fold + 1}/${folds}: held-out accuracy ${best?.devAccuracy.toFixed(4)} (epoch ${result.bestEpoch})`,
+        `experts=${experts} fold ${fold + 1}/${folds}: members ${memberScores.join(" ")}; ensembles ` +
+          sizes.map((size, s) => `${size}: ${scores[s]!.at(-1)?.toFixed(4)}`).join(", "),
       );
     }
-    const mean = scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
-    process.stdout.write(
-      `${JSON.stringify({ experts, folds, only, scores: scores.map((s) => Number(s.toFixed(4))), mean: Number(mean.toFixed(4)) })}\n`,
-    );
+    sizes.forEach((size, s) => {
+      const fold = scores[s]!;
+      const mean = fold.reduce((a, b) => a + b, 0) / Math.max(1, fold.length);
+      const line = { experts, members: size, folds, only, scores: fold.map((v) => Number(v.toFixed(4))) };
+      process.stdout.write(`${JSON.stringify({ ...line, mean: Number(mean.toFixed(4)) })}\n`);
+    });
   }
+}
+
+/** Argmax accuracy of summed member logits (the mean's argmax, so the shipped ensemble's decision at no bias). */
+export function summedAccuracy(
+  sums: readonly Float64Array[],
+  examples: readonly { label: number }[],
+): number {
+  let correct = 0;
+  sums.forEach((row, index) => {
+    let best = 0;
+    for (let c = 1; c < CLASSES; c++) if (row[c]! > row[best]!) best = c;
+    if (best === examples[index]?.label) correct++;
+  });
+  return correct / Math.max(1, sums.length);
 }
 
 if (import.meta.main) await main();

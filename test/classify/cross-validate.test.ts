@@ -1,0 +1,59 @@
+// The cross-validation runner's folds keep item groups together, and its ensemble score is the mean's argmax.
+
+import { describe, expect, test } from "bun:test";
+import { groupFolds, itemGroup, summedAccuracy } from "../../src/classify/build/cross-validate";
+import type { LabelledRequest } from "../../src/classify/index";
+
+function row(id: string): LabelledRequest {
+  return {
+    id,
+    source: "test",
+    tier: "simple",
+    input: { messages: [{ role: "user", content: id }], tools: false, images: false, jsonMode: false },
+  };
+}
+
+describe("itemGroup", () => {
+  test("a multi-turn variant and MT-Bench turns share their item's group", () => {
+    expect(itemGroup("gsm8k-12-mt")).toBe("gsm8k-12");
+    expect(itemGroup("mtbench-81-t1")).toBe("mtbench-81");
+    expect(itemGroup("mtbench-81-t2")).toBe("mtbench-81");
+    expect(itemGroup("nq-7")).toBe("nq-7");
+  });
+});
+
+describe("groupFolds", () => {
+  const ids = Array.from({ length: 40 }, (_, i) => `item-${i}`);
+  const rows = [...ids.map(row), ...ids.filter((_, i) => i % 3 === 0).map((id) => row(`${id}-mt`))];
+  const folds = groupFolds(rows, 5);
+
+  test("an item and its variant land in the same fold", () => {
+    const foldOf = new Map(rows.map((r, index) => [r.id, folds[index]]));
+    for (const id of ids.filter((_, i) => i % 3 === 0)) expect(foldOf.get(`${id}-mt`)).toBe(foldOf.get(id));
+  });
+
+  test("groups are dealt evenly over the folds, the same way every time", () => {
+    const groupsPerFold = [0, 0, 0, 0, 0];
+    ids.forEach((_, i) => {
+      groupsPerFold[folds[i] ?? -1]!++;
+    });
+    expect(groupsPerFold).toEqual([8, 8, 8, 8, 8]);
+    expect(groupFolds(rows, 5)).toEqual(folds);
+    // The order of rows does not matter: the fold follows the group's name.
+    const reversed = groupFolds([...rows].reverse(), 5).reverse();
+    expect(reversed).toEqual(folds);
+  });
+});
+
+describe("summedAccuracy", () => {
+  test("scores the argmax of the summed member logits, not any one member", () => {
+    // Two members disagree on the first example; their sum says class 2 (label 2), then 0 (label 1), then 1 (label 1).
+    const sums = [
+      Float64Array.from([0.5 + 0, 0 + 0.2, 0 + 1]),
+      Float64Array.from([2, 1, 0]),
+      Float64Array.from([0, 3, -1]),
+    ];
+    expect(summedAccuracy(sums, [{ label: 2 }, { label: 1 }, { label: 1 }])).toBeCloseTo(2 / 3, 10);
+    expect(summedAccuracy([], [])).toBe(0);
+  });
+});
