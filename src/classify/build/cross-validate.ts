@@ -1,6 +1,6 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
 // bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
-//   [--only 0,1] [--cache DIR]
+//   [--train key=value,...] [--only 0,1] [--cache DIR]
 // With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
 // the first k members' logits for each k in --sizes (the ensemble the build would ship).
 
@@ -15,7 +15,7 @@ import { fitNormalisation, type Prepared, prepare, toExamples } from "./dataset"
 import { dequantize, quantizeTensor } from "./export";
 import { loadGlove } from "./glove";
 import { CLASSES } from "./model";
-import { DEFAULT_TRAIN, predictAll, train } from "./train";
+import { DEFAULT_TRAIN, predictAll, type TrainOptions, train } from "./train";
 
 /** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
 export function itemGroup(id: string): string {
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       experts: { type: "string", default: "0,4" },
       members: { type: "string", default: "1" },
       sizes: { type: "string" },
+      train: { type: "string", default: "" },
       only: { type: "string" },
       seed: { type: "string", default: "5" },
       cache: { type: "string", default: join(import.meta.dir, "../../../.cache") },
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const members = Number.parseInt(values.members, 10);
   const sizes = values.sizes?.split(",").map(Number) ?? [members];
   const seed = Number.parseInt(values.seed, 10);
+  const overrides = parseTrainOverrides(values.train);
   for (const experts of values.experts.split(",").map(Number)) {
     const scores = sizes.map(() => [] as number[]);
     for (const fold of only) {
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
       const sums = heldSet.map(() => new Float64Array(CLASSES));
       const memberScores: string[] = [];
       for (let k = 0; k < members; k++) {
-        const options = { ...DEFAULT_TRAIN, seed: seed + 1000 * k };
+        const options = { ...DEFAULT_TRAIN, ...overrides, seed: seed + 1000 * k };
         const result = train(shape, trainSet, heldSet, options, () => {});
         const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
         memberScores.push(`${best?.devAccuracy.toFixed(4)}@${result.bestEpoch}`);
@@ -110,10 +112,33 @@ async function main(): Promise<void> {
     sizes.forEach((size, s) => {
       const fold = scores[s]!;
       const mean = fold.reduce((a, b) => a + b, 0) / Math.max(1, fold.length);
-      const line = { experts, members: size, folds, only, scores: fold.map((v) => Number(v.toFixed(4))) };
+      const line = {
+        experts,
+        members: size,
+        train: overrides,
+        folds,
+        only,
+        scores: fold.map((v) => Number(v.toFixed(4))),
+      };
       process.stdout.write(`${JSON.stringify({ ...line, mean: Number(mean.toFixed(4)) })}\n`);
     });
   }
+}
+
+/** `--train averageFrom=5,dropout=0.5`: numeric overrides of the shipped training settings (`DEFAULT_TRAIN`). */
+export function parseTrainOverrides(text: string): Partial<TrainOptions> {
+  const overrides: Record<string, number> = {};
+  for (const pair of text.split(",").filter(Boolean)) {
+    const [key = "", value = ""] = pair.split("=");
+    const number = Number(value);
+    if (!(key in DEFAULT_TRAIN) || key === "seed" || value === "" || !Number.isFinite(number)) {
+      throw new Error(
+        `--train: expected key=number with a key of DEFAULT_TRAIN other than seed, got ${pair}`,
+      );
+    }
+    overrides[key] = number;
+  }
+  return overrides as Partial<TrainOptions>;
 }
 
 /** Argmax accuracy of summed member logits (the mean's argmax, so the shipped ensemble's decision at no bias). */
