@@ -1,7 +1,12 @@
 // The cross-validation runner's folds keep item groups together, and its ensemble score is the mean's argmax.
 
 import { describe, expect, test } from "bun:test";
-import { groupFolds, itemGroup, summedAccuracy } from "../../src/classify/build/cross-validate";
+import {
+  groupFolds,
+  itemGroup,
+  parseTrainOverrides,
+  summedAccuracy,
+} from "../../src/classify/build/cross-validate";
 import type { LabelledRequest } from "../../src/classify/index";
 
 function row(id: string): LabelledRequest {
@@ -55,5 +60,22 @@ describe("summedAccuracy", () => {
     ];
     expect(summedAccuracy(sums, [{ label: 2 }, { label: 1 }, { label: 1 }])).toBeCloseTo(2 / 3, 10);
     expect(summedAccuracy([], [])).toBe(0);
+  });
+});
+
+describe("parseTrainOverrides", () => {
+  test("reads numeric overrides of the training settings", () => {
+    expect(parseTrainOverrides("")).toEqual({});
+    expect(parseTrainOverrides("inputDropout=0.2,averageFrom=5")).toEqual({
+      inputDropout: 0.2,
+      averageFrom: 5,
+    });
+  });
+
+  test("refuses unknown keys, the seed and values that are not numbers", () => {
+    expect(() => parseTrainOverrides("learningRate=1")).toThrow("learningRate=1");
+    expect(() => parseTrainOverrides("seed=6")).toThrow("seed=6");
+    expect(() => parseTrainOverrides("dropout=high")).toThrow("dropout=high");
+    expect(() => parseTrainOverrides("dropout=")).toThrow("dropout=");
   });
 });
