@@ -55,17 +55,21 @@ export function createApp(deps: AppDeps) {
     }
   };
   /**
-   * Bun resets a connection whose response stays silent past the idle timeout (a stream pausing 5 s at a 1 s
-   * timeout was cut with ECONNRESET), and a chat answer may pause for minutes (a reasoning model thinking
-   * mid-stream). So the timeout is lifted for a chat request: the gateway's own first-byte, idle and total
-   * timeouts bound it instead. Bun cannot restore it afterwards; such a connection stays open until the client
-   * closes it, as SDK connection pools do after a few idle seconds.
+   * Bun resets a connection whose response stays silent past its idle timeout (a stream pausing 5 s at a 1 s
+   * timeout was cut with ECONNRESET), and a reasoning model may think for minutes before its answer or its first
+   * chunk. So the timeout is lifted while the gateway waits; its own deadlines bound the call. Once the answer is
+   * here it is set again, before the response goes out (Bun ignores a change made after): the connection's
+   * idle timeout for a JSON answer, and Bun's maximum for a stream, whose later silences the gateway's `idleMs`
+   * bounds (60 s by default).
    */
-  const chat = ({ request, server }: { request: Request; server: BunServer | null }) => {
+  const chat = async ({ request, server }: { request: Request; server: BunServer | null }) => {
     server?.timeout(request, 0);
-    return gateway.chatCompletions(request);
+    const response = await gateway.chatCompletions(request);
+    const stream = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    server?.timeout(request, stream ? MAX_IDLE_SECONDS : (idleSeconds.get(app) ?? CONNECTION_IDLE_SECONDS));
+    return response;
   };
-  return new Elysia()
+  const app = new Elysia()
     .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") {
         // The chat route asked with another method (a browser's GET, a typo'd client): say so, as OpenAI does.
@@ -135,6 +139,7 @@ export function createApp(deps: AppDeps) {
         { status: report.ok ? 200 : 503 },
       );
     });
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -143,6 +148,10 @@ type BunServer = { timeout(request: Request, seconds: number): void };
 
 /** Seconds a client connection may stay idle between requests before it is closed. */
 export const CONNECTION_IDLE_SECONDS = 30;
+/** Bun's largest idle timeout. */
+const MAX_IDLE_SECONDS = 255;
+/** The idle timeout each app listens with, to set again after a chat request lifted it. */
+const idleSeconds = new WeakMap<object, number>();
 
 /**
  * Listens; returns the bound port. `reusePort` is off (Elysia turns it on): a second instance started on a busy
@@ -154,6 +163,7 @@ export function listen(
   at: { port: number; hostname: string; idleTimeoutSeconds?: number },
 ): number {
   const { idleTimeoutSeconds = CONNECTION_IDLE_SECONDS, ...address } = at;
+  idleSeconds.set(app, idleTimeoutSeconds);
   app.listen({ ...address, reusePort: false, development: false, idleTimeout: idleTimeoutSeconds });
   const port = app.server?.port;
   if (port === undefined) throw new Error(`could not listen on ${at.hostname}:${at.port}`);

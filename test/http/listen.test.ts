@@ -63,6 +63,34 @@ test("an idle keep-alive connection is still closed (the timeout is lifted only 
   expect(closedAfter).toBeLessThan(9_000);
 }, 20_000);
 
+test("after a chat answer the keep-alive connection idles out again (the lifted timeout is set back)", async () => {
+  const port = Number(new URL(base).port);
+  const body = JSON.stringify({ model: "gpt-5-nano", messages: [{ role: "user", content: "quick one" }] });
+  const start = performance.now();
+  let received = "";
+  const closedAfter = await new Promise<number>((resolve, reject) => {
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open: (socket) =>
+          void socket.write(
+            `POST /v1/chat/completions HTTP/1.1\r\nHost: spendex\r\nAuthorization: Bearer ${h.key}\r\n` +
+              `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          ),
+        data: (_socket, data) => {
+          received += data.toString();
+        },
+        close: () => resolve(performance.now() - start),
+        error: reject,
+      },
+    }).catch(reject);
+  });
+  expect(received).toStartWith("HTTP/1.1 200");
+  expect(received).toContain("Simulated reply to: quick one");
+  expect(closedAfter).toBeLessThan(9_000);
+}, 20_000);
+
 test("a second server on a busy port fails instead of sharing it", async () => {
   const port = Number(new URL(base).port);
   expect(() => listen(h.server.app, { port, hostname: "127.0.0.1" })).toThrow();
