@@ -91,10 +91,16 @@ export async function dispatch<T>(
           tried -= 1;
           break;
         }
-        // Not a provider's answer but a bug in an adapter: fail over as for an unreachable upstream, and say so.
-        if (!(error instanceof SpendexError)) deps.onUnexpectedError?.(context.id, error);
         const failure = asProviderError(error, model);
         context.attempts.push({ model: model.id, status: failure.upstreamStatus, ms, error: failure.code });
+        if (!(error instanceof SpendexError)) {
+          // Not a provider's answer but a bug in an adapter: say so, and fail over. Retrying would hit the same
+          // bug, and the provider is not at fault, so its circuit is left alone (requests that trigger the bug
+          // must not open it for everyone).
+          deps.onUnexpectedError?.(context.id, error);
+          failures.push(failure);
+          break;
+        }
         if (!failure.retryable) throw failure;
         failures.push(failure);
         deps.breakers.failure(model.id);
@@ -124,7 +130,7 @@ function asProviderError(error: unknown, model: CatalogModel): ProviderError {
       cause: error,
     });
   }
-  // An unexpected failure inside an adapter: treat it like an unreachable upstream and move on.
+  // An unexpected failure inside an adapter (a bug): reported as such; dispatch moves on to the next candidate.
   return new ProviderError({
     type: "upstream_error",
     code: "adapter_error",
