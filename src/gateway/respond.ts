@@ -35,9 +35,8 @@ export function price(
   outputChars: () => number,
 ): void {
   context.routed = routed;
-  let tokens = upstream;
-  context.usageEstimated = !reported(tokens);
-  if (!reported(tokens)) tokens = estimatedTokens(context.estimatedPromptTokens, outputChars());
+  context.usageEstimated = !reported(upstream);
+  const tokens = reported(upstream) ? upstream : estimatedTokens(context.estimatedPromptTokens, outputChars());
   context.tokens = tokens;
   context.costUsd = costOf(routed, tokens);
   context.savedUsd = context.pinned || !baseline ? 0 : roundUsd(costOf(baseline, tokens) - context.costUsd);
