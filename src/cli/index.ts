@@ -1,7 +1,6 @@
 #!/usr/bin/env bun
 // The `spendex` command: one entry, one module per command group, each loaded only when used.
 
-import { existsSync, readdirSync } from "node:fs";
 import { loadSettings } from "../config";
 import { openStore, type Store } from "../store";
 
@@ -80,11 +79,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       try {
         if (command === "keys") {
           const providers = [...settings.connections.map((c) => c.name), ...settings.disconnected.keys()];
-          const policies = existsSync(settings.routing.policyDir)
-            ? readdirSync(settings.routing.policyDir)
-                .filter((file) => file.endsWith(".js"))
-                .map((file) => file.slice(0, -3))
-            : [];
+          const { readPolicyDir } = await import("../policy");
+          const policies = readPolicyDir(settings.routing.policyDir).map((policy) => policy.name);
           return await (await import("./keys")).runKeysCommand(rest, store, { providers, policies });
         }
         if (command === "log") return await (await import("./log")).runLogCommand(rest, store);

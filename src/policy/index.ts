@@ -38,7 +38,7 @@ export {
   type PolicyEngineOptions,
   type PolicyErrorEvent,
 } from "./engine";
-export { policyRevision } from "./loader";
+export { policyRevision, readPolicyDir } from "./loader";
 export { type DecisionTimings, evictCaches, measureDecisions } from "./measure";
 export {
   mergeInput,
