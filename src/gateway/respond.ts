@@ -36,7 +36,9 @@ export function price(
 ): void {
   context.routed = routed;
   context.usageEstimated = !reported(upstream);
-  const tokens = reported(upstream) ? upstream : estimatedTokens(context.estimatedPromptTokens, outputChars());
+  const tokens = reported(upstream)
+    ? upstream
+    : estimatedTokens(context.estimatedPromptTokens, outputChars());
   context.tokens = tokens;
   context.costUsd = costOf(routed, tokens);
   context.savedUsd = context.pinned || !baseline ? 0 : roundUsd(costOf(baseline, tokens) - context.costUsd);
