@@ -1,9 +1,19 @@
 // Mistral's dialect of the OpenAI format, on the same path: strict request schema, 9-character tool call ids,
-// whole tool calls in streams, usage always on the last chunk, and flat `{object: "error", ...}` error bodies.
+// whole tool calls in streams, usage always on the last chunk, flat `{object: "error", ...}` error bodies, and
+// reasoning models' thinking as content chunks.
 
 import type { Dialect, Frame } from "./exchange";
 import type { Plan } from "./reply";
-import { nextId, splitWords } from "./reply";
+import { estimateTokens, nextId, splitWords } from "./reply";
+
+/** One Mistral answer to render; `thought` when the model reasons (see `mistralThought`). */
+export interface MistralReply {
+  plan: Plan;
+  id: string;
+  created: number;
+  model: string;
+  thought?: string;
+}
 
 /** Mistral model names (as sent upstream); `x-sim-dialect: openai|mistral` overrides the guess. */
 const MISTRAL_MODEL =
@@ -60,6 +70,7 @@ const REQUEST_FIELDS = new Set([
   "prediction",
   "parallel_tool_calls",
   "prompt_mode",
+  "reasoning_effort",
   "safe_prompt",
   "metadata",
 ]);
@@ -82,6 +93,11 @@ export function mistralViolation(
     ),
   });
   for (const key in body) if (!REQUEST_FIELDS.has(key)) return extra([key]);
+  // Magistral models always reason; only the adjustable ones (mistral-small...) take an effort.
+  if (body.reasoning_effort != null && isMagistral(body.model)) {
+    const message = `Model ${String(body.model)} does not support reasoning_effort`;
+    return { status: 400, body: JSON.stringify(errorObject(400, message)) };
+  }
   const messages = body.messages as Array<Record<string, unknown>>;
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index]!;
@@ -100,9 +116,34 @@ export function mistralViolation(
   return undefined;
 }
 
-function usage(plan: Plan) {
-  const { prompt, completion } = plan.tokens;
+const isMagistral = (model: unknown) => typeof model === "string" && model.startsWith("magistral");
+
+/**
+ * The thought of a reasoning answer: Magistral models always think; other models when `reasoning_effort` asks
+ * (anything but `none`). A short deterministic thought about the last turn, as the Anthropic simulator's.
+ */
+export function mistralThought(body: { model?: unknown; reasoning_effort?: unknown }, lastText: string) {
+  const effort = body.reasoning_effort;
+  const thinks = isMagistral(body.model) || (typeof effort === "string" && effort !== "none");
+  return thinks ? `Thinking about: ${lastText.slice(0, 60)}` : undefined;
+}
+
+/** Thinking is billed as output: Mistral's `completion_tokens` includes it (there is no breakdown). */
+function usage(reply: MistralReply) {
+  const { prompt } = reply.plan.tokens;
+  const completion =
+    reply.plan.tokens.completion + (reply.thought === undefined ? 0 : estimateTokens(reply.thought.length));
   return { prompt_tokens: prompt, total_tokens: prompt + completion, completion_tokens: completion };
+}
+
+const thinkingChunk = (text: string) => ({ type: "thinking", thinking: [{ type: "text", text }] });
+
+/** Reasoning answers' content is chunks, the thinking first: `[{type: "thinking", ...}, {type: "text", ...}]`. */
+function content(reply: MistralReply, text: string): unknown {
+  if (reply.thought === undefined) return text;
+  const chunks: unknown[] = [thinkingChunk(reply.thought)];
+  if (text !== "") chunks.push({ type: "text", text });
+  return chunks;
 }
 
 function finishReason(plan: Plan): string {
@@ -134,26 +175,32 @@ function toolCalls(plan: Plan) {
   }));
 }
 
-export function mistralCompletion(plan: Plan, id: string, created: number, model: string): unknown {
+export function mistralCompletion(reply: MistralReply): unknown {
+  const { plan, id, created, model } = reply;
   const calls = toolCalls(plan);
-  const content = plan.answer.kind === "text" ? plan.answer.text : "";
+  const text = plan.answer.kind === "text" ? plan.answer.text : "";
   return {
     id,
     object: "chat.completion",
     model,
-    usage: usage(plan),
+    usage: usage(reply),
     created,
     choices: [
       {
         index: 0,
-        message: { role: "assistant", tool_calls: calls, content },
+        message: { role: "assistant", tool_calls: calls, content: content(reply, text) },
         finish_reason: finishReason(plan),
       },
     ],
   };
 }
 
-export function mistralStreamFrames(plan: Plan, id: string, created: number, model: string): Frame[] {
+/**
+ * While a reasoning model thinks, `delta.content` is an array holding a thinking chunk; the delta that ends the
+ * thinking carries its last piece and the answer's first as a text chunk; the rest of the answer is plain strings.
+ */
+export function mistralStreamFrames(reply: MistralReply): Frame[] {
+  const { plan, id, created, model } = reply;
   const chunk = (delta: unknown, finish: string | null, last = false) => {
     const value: Record<string, unknown> = {
       id,
@@ -163,17 +210,26 @@ export function mistralStreamFrames(plan: Plan, id: string, created: number, mod
       choices: [{ index: 0, delta, finish_reason: finish }],
     };
     // Mistral always reports usage, on the chunk that carries the finish reason; there is no usage-only chunk.
-    if (last) value.usage = usage(plan);
+    if (last) value.usage = usage(reply);
     return `data: ${JSON.stringify(value)}\n\n`;
   };
   const frames: Frame[] = [{ data: chunk({ role: "assistant", content: "" }, null), content: false }];
   const calls = toolCalls(plan);
+  const words = plan.answer.kind === "text" && plan.answer.text !== "" ? splitWords(plan.answer.text) : [];
+  if (reply.thought !== undefined) {
+    const thoughts = splitWords(reply.thought);
+    thoughts.forEach((piece, index) => {
+      const parts: unknown[] = [thinkingChunk(piece)];
+      if (index === thoughts.length - 1 && words.length > 0)
+        parts.push({ type: "text", text: words.shift() });
+      frames.push({ data: chunk({ content: parts }, null), content: true });
+    });
+  }
   if (calls) {
     // Mistral streams each tool call whole: id, name and the complete arguments in one delta.
     frames.push({ data: chunk({ tool_calls: calls, content: "" }, null), content: true });
-  } else if (plan.answer.kind === "text" && plan.answer.text !== "") {
-    for (const piece of splitWords(plan.answer.text))
-      frames.push({ data: chunk({ content: piece }, null), content: true });
+  } else {
+    for (const piece of words) frames.push({ data: chunk({ content: piece }, null), content: true });
   }
   frames.push({ data: chunk({ content: "" }, finishReason(plan), true), content: false });
   frames.push({ data: "data: [DONE]\n\n", content: false });

@@ -6,9 +6,11 @@ import { openaiHistoryError } from "./history";
 import { openaiImageError } from "./images";
 import {
   isMistral,
+  type MistralReply,
   mistralCompletion,
   mistralDialect,
   mistralStreamFrames,
+  mistralThought,
   mistralViolation,
 } from "./mistral";
 import { completion, streamFrames } from "./openai-reply";
@@ -121,14 +123,15 @@ export async function handleOpenAI(exchange: Exchange, requireKey: string | unde
   const pending = exchange.preempt(dialect, fault);
   const early = pending instanceof Promise ? await pending : pending;
   if (early) return early;
-  const plan = planAnswer(toConversation(request), exchange.controls());
+  const conversation = toConversation(request);
+  const plan = planAnswer(conversation, exchange.controls());
   const id = mistral ? nextId() : `chatcmpl-${nextId()}`;
   const created = Math.floor(Date.now() / 1000);
   if (mistral) {
-    if (request.stream === true) {
-      return exchange.stream(dialect, mistralStreamFrames(plan, id, created, request.model), fault);
-    }
-    return exchange.json(dialect, JSON.stringify(mistralCompletion(plan, id, created, request.model)), fault);
+    const thought = mistralThought(body as Record<string, unknown>, conversation.lastText);
+    const reply: MistralReply = { plan, id, created, model: request.model, thought };
+    if (request.stream === true) return exchange.stream(dialect, mistralStreamFrames(reply), fault);
+    return exchange.json(dialect, JSON.stringify(mistralCompletion(reply)), fault);
   }
   const choices = Number.isInteger(request.n) && (request.n as number) > 1 ? (request.n as number) : 1;
   const reply = { plan, id, created, model: request.model, choices };

@@ -175,3 +175,62 @@ describe("mistral client on the openai format", () => {
     expect(((await response.json()) as { id: string }).id).toStartWith("chatcmpl-");
   });
 });
+
+describe("reasoning models: thinking as content chunks the official SDK parses", () => {
+  const messages = [{ role: "user" as const, content: "Why is the sky blue?" }];
+  const THOUGHT = "Thinking about: Why is the sky blue?";
+  const ANSWER = "Simulated reply to: Why is the sky blue?";
+
+  test("Magistral complete: content is [ThinkChunk, TextChunk]; thinking counts in completion tokens", async () => {
+    const response = await client.chat.complete({ model: "magistral-medium-2509", messages });
+    expect(response.choices[0]?.message?.content).toEqual([
+      { type: "thinking", thinking: [{ type: "text", text: THOUGHT }] },
+      { type: "text", text: ANSWER },
+    ]);
+    // 40 characters of answer (10 tokens) plus 36 of thought (9 tokens).
+    expect(response.usage).toMatchObject({ promptTokens: 5, completionTokens: 19, totalTokens: 24 });
+  });
+
+  test("Magistral stream: thinking-chunk arrays, one delta ending the thinking and starting the answer, then strings", async () => {
+    const stream = await client.chat.stream({ model: "magistral-small-2509", messages });
+    let thought = "";
+    let answer = "";
+    let mixed = 0;
+    for await (const event of stream) {
+      const content = event.data.choices[0]?.delta.content;
+      if (typeof content === "string") answer += content;
+      else if (Array.isArray(content)) {
+        if (content.some((chunk) => chunk.type === "text")) mixed += 1;
+        for (const chunk of content) {
+          if (chunk.type === "thinking") {
+            for (const inner of chunk.thinking) if (inner.type === "text") thought += inner.text;
+          } else if (chunk.type === "text") answer += chunk.text;
+        }
+      }
+    }
+    expect(thought).toBe(THOUGHT);
+    expect(answer).toBe(ANSWER);
+    expect(mixed).toBe(1);
+  });
+
+  test("reasoning_effort: thinking on an adjustable model unless 'none'; refused on Magistral", async () => {
+    const high = await client.chat.complete({
+      model: "mistral-small-latest",
+      messages,
+      reasoningEffort: "high",
+    });
+    expect(Array.isArray(high.choices[0]?.message?.content)).toBe(true);
+    const none = await client.chat.complete({
+      model: "mistral-small-latest",
+      messages,
+      reasoningEffort: "none",
+    });
+    expect(none.choices[0]?.message?.content).toBe(ANSWER);
+    const refused = await client.chat
+      .complete({ model: "magistral-medium-latest", messages, reasoningEffort: "high" })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MistralError);
+    expect((refused as MistralError).statusCode).toBe(400);
+    expect((refused as MistralError).body).toContain("reasoning_effort");
+  });
+});
