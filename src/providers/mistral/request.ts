@@ -29,6 +29,15 @@ const UNSUPPORTED: Record<string, (value: unknown) => boolean> = {
   // Mistral's tiers are auto / standard_only; OpenAI's flex, scale and priority have no equivalent.
   service_tier: (value) => value != null && value !== "auto" && value !== "default",
 };
+/**
+ * Magistral models always reason, at their own depth, and `reasoning_effort` is for Mistral's adjustable models
+ * only (e.g. `mistral-small-latest`, which get it as sent; on Magistral it is reported to 422). An effort that asks
+ * for reasoning is therefore dropped: the answer reasons either way. `none` and `minimal` ask for (almost) none,
+ * which a Magistral model cannot give: refused, as Anthropic and Gemini refuse them.
+ */
+const MAGISTRAL_EFFORTS = new Set(["low", "medium", "high", "xhigh"]);
+const isMagistral = (model: string) => model.startsWith("magistral");
+
 /** Same meaning, Mistral's name. */
 const RENAMED: Record<string, string> = { max_completion_tokens: "max_tokens", seed: "random_seed" };
 
@@ -40,6 +49,14 @@ export function toMistralBody(options: CallOptions, stream: boolean): Record<str
     // null means "the default" for every OpenAI parameter, and Mistral refuses fields it does not know even when
     // null (SDKs and frameworks send `reasoning_effort: null`, `audio: null`...): leaving them out is the same.
     if (value == null || DROPPED.has(key)) continue;
+    if (key === "reasoning_effort" && isMagistral(options.upstreamModel)) {
+      if (MAGISTRAL_EFFORTS.has(value as string)) continue;
+      throw new UnsupportedError(
+        PROVIDER,
+        key,
+        `Magistral models always reason, so effort '${String(value)}' has no equivalent`,
+      );
+    }
     const refuses = UNSUPPORTED[key];
     if (refuses !== undefined) {
       // Not refused means a neutral value (`logprobs: false`, `modalities: ["text"]`...): nothing to carry.

@@ -5,17 +5,21 @@ import type { StreamTranslator } from "../core/sse";
 import type { AdapterFactory, CallOptions, ProviderAdapter, ProviderConnection } from "../types";
 import { openAIError } from "./errors";
 import { toOpenAIBody } from "./request";
-import { fromOpenAIResponse } from "./response";
+import { type ContentRewrite, fromOpenAIResponse } from "./response";
 import { OpenAIStreamTranslator } from "./stream";
 
 export { openAIError, openAIErrorDetail } from "./errors";
 export { toOpenAIBody } from "./request";
-export { fromOpenAIResponse, tokensFromUsage } from "./response";
+export { type ContentRewrite, fromOpenAIResponse, tokensFromUsage } from "./response";
 export { OpenAIStreamTranslator } from "./stream";
 
-/** How a dialect of the OpenAI format differs: today only the request body (Mistral). */
+/** How a dialect of the OpenAI format differs (Mistral): the request body, and content in answers and deltas. */
 export interface OpenAIDialect {
   body?(options: CallOptions, stream: boolean): unknown;
+  /** Rewrites an answer's message in place into OpenAI's shape. */
+  message?: ContentRewrite;
+  /** Rewrites a stream chunk's delta in place into OpenAI's shape. */
+  delta?: ContentRewrite;
 }
 
 class OpenAICompatibleWire implements ProviderWire {
@@ -24,6 +28,7 @@ class OpenAICompatibleWire implements ProviderWire {
   constructor(
     private readonly connection: ProviderConnection,
     readonly body: (options: CallOptions, stream: boolean) => unknown,
+    private readonly dialect: OpenAIDialect,
   ) {
     this.endpoint = `${connection.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   }
@@ -33,11 +38,11 @@ class OpenAICompatibleWire implements ProviderWire {
   }
 
   response(json: unknown) {
-    return fromOpenAIResponse(json, this.connection.name);
+    return fromOpenAIResponse(json, this.connection.name, this.dialect.message);
   }
 
   translator(): StreamTranslator {
-    return new OpenAIStreamTranslator(this.connection.name, this.connection.apiKey);
+    return new OpenAIStreamTranslator(this.connection.name, this.connection.apiKey, this.dialect.delta);
   }
 
   error(status: number, headers: Headers, body: unknown) {
@@ -61,7 +66,7 @@ export function createOpenAICompatibleAdapter(
     ...connection.headers,
     authorization: `Bearer ${connection.apiKey}`,
   };
-  const wire = new OpenAICompatibleWire(connection, dialect.body ?? toOpenAIBody);
+  const wire = new OpenAICompatibleWire(connection, dialect.body ?? toOpenAIBody, dialect);
   return new HttpAdapter(connection, fetchImpl, headers, wire);
 }
 

@@ -18,8 +18,21 @@ export function tokensFromUsage(usage: Usage | null | undefined): TokenCounts {
   };
 }
 
-/** The parsed body is the client's answer as is; a missing usage becomes zeros so `usage` is always present. */
-export function fromOpenAIResponse(json: unknown, provider: string): CompletionResult {
+/** A dialect's in-place rewrite of a message or delta whose content is not OpenAI's (Mistral's content chunks). */
+export type ContentRewrite = (
+  holder: { content?: unknown; reasoning_content?: string },
+  provider: string,
+) => void;
+
+/**
+ * The parsed body is the client's answer as is, but for a dialect's `message` rewrite; a missing usage becomes
+ * zeros so `usage` is always present.
+ */
+export function fromOpenAIResponse(
+  json: unknown,
+  provider: string,
+  message?: ContentRewrite,
+): CompletionResult {
   const body = json as ChatCompletion;
   if (typeof body !== "object" || body === null || !Array.isArray(body.choices)) {
     // Some OpenAI-compatible servers answer 200 with an error object: say what it said.
@@ -28,6 +41,9 @@ export function fromOpenAIResponse(json: unknown, provider: string): CompletionR
       provider,
       typeof said === "string" ? `an error with status 200: ${said}` : "no choices",
     );
+  }
+  if (message !== undefined) {
+    for (const choice of body.choices) if (choice?.message != null) message(choice.message, provider);
   }
   if (body.usage == null) body.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   return { body, tokens: tokensFromUsage(body.usage) };

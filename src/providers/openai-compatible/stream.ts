@@ -5,7 +5,7 @@ import type { TokenCounts } from "../../catalog/types";
 import type { ChatCompletionChunk, Usage } from "../../openai/types";
 import type { ChunkSink, StreamTranslator } from "../core/sse";
 import { openAIError } from "./errors";
-import { tokensFromUsage } from "./response";
+import { type ContentRewrite, tokensFromUsage } from "./response";
 
 export class OpenAIStreamTranslator implements StreamTranslator {
   private usage: Usage | undefined;
@@ -14,6 +14,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   constructor(
     private readonly provider: string,
     private readonly apiKey: string,
+    /** A dialect's rewrite of each delta (Mistral's content chunks); OpenAI's own deltas pass as parsed. */
+    private readonly delta?: ContentRewrite,
   ) {}
 
   event(message: EventSourceMessage, out: ChunkSink): boolean {
@@ -31,6 +33,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       if (choice.finish_reason != null) this.finished = true;
       // Some compatible servers send `delta: null` (or none) on a bookkeeping chunk; OpenAI's is always an object.
       if (choice.delta == null) choice.delta = {};
+      else if (this.delta !== undefined) this.delta(choice.delta, this.provider);
     }
     const usage = chunk.usage;
     if (usage != null) {

@@ -58,6 +58,46 @@ describe("toMistralBody parameters", () => {
   });
 });
 
+describe("reasoning_effort", () => {
+  const magistral = { upstreamModel: "magistral-medium-2509" };
+
+  test.each([["low"], ["medium"], ["high"], ["xhigh"]])(
+    "'%s' to a Magistral model is dropped: it always reasons, and Mistral refuses the field there",
+    (effort) => {
+      const body = toMistralBody(
+        callOptions({ messages, reasoning_effort: effort as "low" }, magistral),
+        false,
+      );
+      expect(body).not.toHaveProperty("reasoning_effort");
+      expect(body).not.toHaveProperty("prompt_mode");
+      expect(body.model).toBe("magistral-medium-2509");
+    },
+  );
+
+  test.each([["none"], ["minimal"]])(
+    "'%s' to a Magistral model is refused with a 400 naming it",
+    (effort) => {
+      let error: unknown;
+      try {
+        toMistralBody(callOptions({ messages, reasoning_effort: effort as "none" }, magistral), false);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(UnsupportedError);
+      expect(error).toMatchObject({ status: 400, param: "reasoning_effort", code: "unsupported_parameter" });
+      expect((error as Error).message).toContain(`effort '${effort}'`);
+    },
+  );
+
+  test("other Mistral models get it as sent (the adjustable ones take it: high / none)", () => {
+    const options = callOptions(
+      { messages, reasoning_effort: "high" },
+      { upstreamModel: "mistral-small-latest" },
+    );
+    expect(toMistralBody(options, false).reasoning_effort).toBe("high");
+  });
+});
+
 describe("toMistralBody messages", () => {
   test("developer -> system, response echo fields removed, tool ids mapped consistently", () => {
     const request: ChatMessage[] = [
