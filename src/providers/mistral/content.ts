@@ -25,7 +25,8 @@ export function fromMistralContent(holder: ContentHolder, provider: string, empt
   let text: string | undefined;
   let reasoning: string | undefined;
   for (const chunk of content as unknown[]) {
-    const part = chunk as { type?: unknown; text?: unknown; thinking?: unknown };
+    // A null entry is no chunk at all: it falls through to the bad-response branch instead of a TypeError.
+    const part = (chunk ?? {}) as { type?: unknown; text?: unknown; thinking?: unknown };
     if (typeof part.text === "string") {
       // `text` chunks, and any future text-bearing type: answer text is never dropped.
       text = (text ?? "") + part.text;

@@ -77,12 +77,12 @@ describe("fromMistralMessage / fromMistralDelta", () => {
     expect(delta).toEqual({ content: null });
   });
 
-  test.each([["image_url"], ["document_url"], ["file"], ["input_audio"]])(
+  test.each([["image_url"], ["document_url"], ["file"], ["input_audio"], [undefined]])(
     "a '%s' chunk in an answer fails as a bad response instead of vanishing",
     (type) => {
       let error: unknown;
       try {
-        fromMistralMessage({ content: [text("a"), { type }] }, "mistral");
+        fromMistralMessage({ content: [text("a"), type === undefined ? null : { type }] }, "mistral");
       } catch (caught) {
         error = caught;
       }
