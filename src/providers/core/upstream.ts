@@ -29,10 +29,6 @@ function watch(call: UpstreamCall): void {
 
 function unwatch(call: UpstreamCall): void {
   active.delete(call);
-  if (active.size === 0 && sweeper !== undefined) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
 }
 
 /** Calls whose deadlines are being watched (tests check that finished calls leave). */
@@ -40,7 +36,21 @@ export function watchedCalls(): number {
   return active.size;
 }
 
+/** Whether the sweeper's interval is armed (tests check that it stops once nothing is in flight). */
+export function sweeperArmed(): boolean {
+  return sweeper !== undefined;
+}
+
+/**
+ * The sweeper stops on the first tick that finds no call in flight, not when the last call ends: at concurrency 1
+ * every request would otherwise arm and clear an interval (about 4 µs of each request's path here).
+ */
 function sweep(): void {
+  if (active.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+    return;
+  }
   const now = performance.now();
   for (const call of active) call.check(now);
 }

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { ProviderError } from "../../../src/errors";
 import { createAdapter } from "../../../src/providers";
-import { watchedCalls } from "../../../src/providers/core/upstream";
+import { sweeperArmed, watchedCalls } from "../../../src/providers/core/upstream";
 import { callOptions, drain } from "../helpers";
 
 const encoder = new TextEncoder();
@@ -173,5 +173,21 @@ describe("openai-compatible transport", () => {
     client.abort(new Error("gone"));
     await reader.read().catch(() => undefined);
     expect(watchedCalls()).toBe(0);
+  });
+
+  test("the sweeper stays armed between back-to-back calls, stops within two ticks of the last, and re-arms", async () => {
+    await adapter.complete(callOptions({ messages }, { passHeaders: withMode("json") }));
+    expect(watchedCalls()).toBe(0);
+    // Not cleared when the last call ends: at concurrency 1 every request would arm and clear an interval.
+    expect(sweeperArmed()).toBe(true);
+    await Bun.sleep(35);
+    expect(sweeperArmed()).toBe(false);
+    // A call after the stop is still bound by its deadlines.
+    const error = await adapter
+      .complete(
+        callOptions({ messages }, { passHeaders: withMode("slow-headers"), timeouts: { firstByteMs: 30 } }),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "upstream_timeout" });
   });
 });
