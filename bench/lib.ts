@@ -11,9 +11,15 @@ export interface Child {
 }
 
 /** Starts `bun SCRIPT` with env; resolves once it prints `READY <port>` (or a "listening on ...:PORT" line). */
-export async function spawnServer(script: string, env: Record<string, string>): Promise<Child> {
+export async function spawnServer(
+  script: string,
+  env: Record<string, string>,
+  /** The checkout to run it from (bench:ab starts gateways of other checkouts). */
+  cwd?: string,
+): Promise<Child> {
   const child = Bun.spawn(["bun", script], {
     env: { ...process.env, ...env },
+    ...(cwd ? { cwd } : {}),
     stdout: "pipe",
     stderr: "inherit",
   });
@@ -100,6 +106,7 @@ export async function startGateway(
   name: string,
   simPort: number,
   extraEnv: Record<string, string> = {},
+  cwd?: string,
 ): Promise<Child & { key: string }> {
   const db = join(work, `${name}.db`);
   const store = openStore({ url: `sqlite:${db}` });
@@ -121,14 +128,18 @@ export async function startGateway(
       ],
     }),
   );
-  const child = await spawnServer("src/main.ts", {
-    PORT: "0",
-    DATABASE_URL: `sqlite:${db}`,
-    SPENDEX_CONFIG: config,
-    OPENAI_API_KEY: "sk-bench",
-    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
-    BACKUP_API_KEY: "sk-backup",
-    ...extraEnv,
-  });
+  const child = await spawnServer(
+    "src/main.ts",
+    {
+      PORT: "0",
+      DATABASE_URL: `sqlite:${db}`,
+      SPENDEX_CONFIG: config,
+      OPENAI_API_KEY: "sk-bench",
+      OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
+      BACKUP_API_KEY: "sk-backup",
+      ...extraEnv,
+    },
+    cwd,
+  );
   return { ...child, key };
 }
