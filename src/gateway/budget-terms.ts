@@ -76,6 +76,8 @@ export function periodEnd(period: BudgetPeriod, now: number): number {
     : Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
 }
 
+const ADJECTIVE: Record<BudgetPeriod, string> = { day: "daily", month: "monthly" };
+
 export function exceeded(row: BudgetRow, ledger: Ledger, now: number): SpendexError {
   const resets = new Date(periodEnd(row.period, now)).toISOString();
   const remaining = Math.max(0, row.limitUsd - ledger.spent - ledger.reserved);
@@ -83,7 +85,7 @@ export function exceeded(row: BudgetRow, ledger: Ledger, now: number): SpendexEr
     type: "billing_error",
     code: "budget_exceeded",
     status: 402,
-    message: `The ${row.period}ly budget of ${row.scope} '${row.name}' ($${row.limitUsd}) cannot cover this request ($${round(remaining)} remaining). It resets at ${resets}.`,
+    message: `The ${ADJECTIVE[row.period]} budget of ${row.scope} '${row.name}' ($${row.limitUsd}) cannot cover this request ($${round(remaining)} remaining). It resets at ${resets}.`,
     headers: { "x-should-retry": "false" },
   });
 }
