@@ -1,6 +1,7 @@
 // `bun run demo`: the simulator and the gateway on loopback, a fresh key, sample requests through the official
 // `openai` SDK, and a table of what was routed where, what it cost and what it saved.
 
+import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { buildServer } from "../app";
 import { loadSettings, resolveSettings } from "../config";
@@ -31,7 +32,9 @@ Starts the provider simulator and a gateway on loopback (store: DATABASE_URL, de
 creates a test key, sends sample requests (pinned, streaming, tool call, failover, an error, auto) through the
 official openai SDK and prints what was routed where, the cost and the saving. PORT fixes the gateway's port.`;
 
-export async function runDemo(_argv: string[]): Promise<number> {
+export async function runDemo(argv: string[]): Promise<number> {
+  // The demo takes no options: a typo'd one is refused (exit 2 with the usage), not silently ignored.
+  parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
   const base = loadSettings(process.env);
   const sim = await startSimulator({ port: 0, pace: { latencyMs: 20, ttftMs: 30, tokensPerSecond: 200 } });
   const env: Record<string, string> = { DATABASE_URL: base.databaseUrl };

@@ -29,6 +29,15 @@ export const USAGE = `usage:
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** A wrong option value, found after node:util parseArgs accepted the options. */
+class UsageError extends Error {}
+
+/** node:util parseArgs's errors (unknown option, missing value...). */
+function isArgumentError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
 /** Latency rows (and load average) of the newest bench run, if one was made on this machine. */
 function latestBench(): { rows?: LatencyRow[]; loadAverage?: number[] } {
   const dir = join(REPO_ROOT, "bench", "results");
@@ -109,7 +118,11 @@ async function build(args: string[]): Promise<number> {
   const dataDir = resolve(values.data);
   const outDir = resolve(values.out);
   const seed = Number.parseInt(values.seed, 10);
-  if (!Number.isFinite(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+  if (!Number.isFinite(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
+  const ensemble = values.ensemble === undefined ? undefined : Number.parseInt(values.ensemble, 10);
+  if (ensemble !== undefined && !(Number.isInteger(ensemble) && ensemble >= 1)) {
+    throw new UsageError(`--ensemble must be a positive integer, got ${values.ensemble}`);
+  }
   const train = readCorpus(join(dataDir, "train.jsonl"));
   const dev = readCorpus(join(dataDir, "dev.jsonl"));
   log(`read ${train.length} train and ${dev.length} dev requests from ${dataDir}`);
@@ -118,10 +131,6 @@ async function build(args: string[]): Promise<number> {
   const { loadGlove } = await import("../classify/build/glove");
   const { buildModel } = await import("../classify/build/build");
   const glove = loadGlove(values.cache, GLOVE_WORDS, log);
-  const ensemble = values.ensemble === undefined ? undefined : Number.parseInt(values.ensemble, 10);
-  if (ensemble !== undefined && !(Number.isInteger(ensemble) && ensemble >= 1)) {
-    throw new Error(`--ensemble must be a positive integer, got ${values.ensemble}`);
-  }
   const result = buildModel({ train, dev, glove, ensemble, training: { seed }, log });
 
   mkdirSync(outDir, { recursive: true });
@@ -170,6 +179,11 @@ export async function runModelCommand(argv: string[]): Promise<number> {
     log(USAGE);
     return command === undefined || command === "help" || command === "--help" ? 0 : 2;
   } catch (error) {
+    // A wrong option is the user's to fix: named, with the usage, exit code 2 (as every command).
+    if (error instanceof UsageError || isArgumentError(error)) {
+      log(`spendex model ${command}: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
     log(`spendex model ${command}: ${(error as Error).message}`);
     return 1;
   }

@@ -32,10 +32,11 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
     },
   });
   const [command, target] = positionals;
-  if (values.help || command === undefined) {
+  if (values.help) {
     console.log(USAGE);
-    return command === undefined && !values.help ? 1 : 0;
+    return 0;
   }
+  if (command === undefined) return usage("policy needs a command");
   switch (command) {
     case "check":
       return target ? check(target) : usage("policy check needs a FILE");
@@ -48,13 +49,14 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       return target ? bench(target, iterations, values.json === true) : usage("policy bench needs a FILE");
     }
     default:
-      return usage(`unknown policy command "${command}"`);
+      return usage(`unknown policy command '${command}'`);
   }
 }
 
+/** A wrong or missing argument: the problem, the usage, exit code 2 (as every command). */
 function usage(message: string): number {
-  console.error(`${message}\n\n${USAGE}`);
-  return 1;
+  console.error(`spendex policy: ${message}\n\n${USAGE}`);
+  return 2;
 }
 
 /** An engine holding just FILE; null (after printing why) when it does not compile. */

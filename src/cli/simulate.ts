@@ -50,7 +50,7 @@ export async function runSimulateCommand(argv: string[], io: SimulateIo = proces
     if (text === undefined) continue;
     const value = Number(text);
     if (!Number.isFinite(value) || value < 0) {
-      io.err(`Invalid --${name} ${text}: expected a non-negative number.`);
+      io.err(`Invalid --${name} ${text}: expected a non-negative number.\n${USAGE}`);
       return 2;
     }
     numbers[name] = value;

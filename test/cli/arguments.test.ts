@@ -58,6 +58,36 @@ test.each([
     "--limit a positive integer",
     "spendex replay --policy",
   ],
+  [["policy"], "spendex policy: policy needs a command", "bench FILE [--iterations N]"],
+  [["policy", "check"], "spendex policy: policy check needs a FILE", "check FILE"],
+  [["policy", "bench"], "spendex policy: policy bench needs a FILE", "bench FILE [--iterations N]"],
+  [
+    ["policy", "bench", "policies/default.js", "--iterations", "x"],
+    "spendex policy: --iterations must be a positive integer",
+    "bench FILE [--iterations N]",
+  ],
+  [["policy", "frob"], "spendex policy: unknown policy command 'frob'", "test [DIR]"],
+  [
+    ["model", "eval", "--bogus"],
+    "spendex model eval: Unknown option '--bogus'",
+    "spendex model eval --data FILE",
+  ],
+  [
+    ["model", "build", "--seed", "x"],
+    "spendex model build: --seed must be an integer, got x",
+    "spendex model build [--data DIR]",
+  ],
+  [
+    ["model", "build", "--ensemble", "0"],
+    "spendex model build: --ensemble must be a positive integer, got 0",
+    "spendex model build [--data DIR]",
+  ],
+  [["demo", "--bogus"], "spendex demo: Unknown option '--bogus'", "usage: spendex demo"],
+  [
+    ["simulate", "--port", "x"],
+    "Invalid --port x: expected a non-negative number.",
+    "spendex simulate [--port N]",
+  ],
 ])(
   "%p is refused with the option named, the usage, exit code 2 and no stack trace",
   (args, message, usage) => {
