@@ -29,6 +29,15 @@ describe("mergeHeaders", () => {
     expect(mergeHeaders(base, forwarded, kind)).toEqual({ ...base, ...added });
   });
 
+  test.each(["openai", "anthropic", "gemini", "mistral", "openai-compatible"] as ProviderKind[])(
+    "the client's Authorization (its Spendex key) never reaches %s, even when a prefix matches it",
+    (kind) => {
+      const own = { "content-type": "application/json", "x-goog-api-key": "operator" };
+      const client = { Authorization: "Bearer spx_sk_live_secret", "accept-language": "en" };
+      expect(mergeHeaders(own, client, kind)).toEqual({ ...own, "accept-language": "en" });
+    },
+  );
+
   test("nothing forwarded: the connection's own object, not a copy", () => {
     expect(mergeHeaders(base, undefined, "openai")).toBe(base);
     expect(mergeHeaders(base, { "openai-organization": "org" }, "openai")).toBe(base);

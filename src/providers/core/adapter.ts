@@ -34,7 +34,7 @@ const NEVER_FORWARDED = new Set(["openai-organization", "openai-project"]);
  * Headers sent on every call of a connection (`base`, computed once) plus the client headers the gateway forwards
  * (`forwardHeaders` in the config). A forwarded header never replaces one of the adapter's own (key, content type,
  * API version). `openai-*` headers (OpenAI-Beta...) mean something only to OpenAI, so only the `openai` kind gets
- * them; OpenAI-Organization and OpenAI-Project go nowhere (decision 0004).
+ * them; OpenAI-Organization and OpenAI-Project go nowhere (decision 0004), nor does the client's Authorization.
  */
 export function mergeHeaders(
   base: Record<string, string>,
@@ -45,6 +45,8 @@ export function mergeHeaders(
   let merged: Record<string, string> | undefined;
   for (const name in passHeaders) {
     const lower = name.toLowerCase();
+    // The client's Authorization is its Spendex key: a secret no upstream may see, whatever the prefixes say.
+    if (lower === "authorization") continue;
     if (lower.startsWith("openai-") && (kind !== "openai" || NEVER_FORWARDED.has(lower))) continue;
     if (hasHeader(base, lower)) continue;
     merged ??= { ...base };
