@@ -13,8 +13,8 @@ usage: bun run spendex <command> [...]   (bun run spendex <command> --help for i
   policy check|test|bench      routing policies in policies/
   replay                       re-run logged auto decisions against a policy
   log import [--dry-run]       write rows set aside in the dead-letter file back into the request log
-  model build|eval             the tier classifier
-  simulate --port N            the provider simulator (OpenAI, Anthropic, Gemini wire formats)
+  model build|eval|card        the tier classifier
+  simulate [--port N]          the provider simulator (OpenAI, Mistral, Anthropic, Gemini wire formats)
   demo                         simulator + gateway + sample requests, with a table of what happened
 `;
 
