@@ -43,11 +43,13 @@ export async function dispatch<T>(
   call: (adapter: ProviderAdapter, model: CatalogModel) => Promise<T>,
 ): Promise<{ model: CatalogModel; result: T }> {
   const failures: ProviderError[] = [];
+  /** Providers that refused their configured key (or redirected) during this request: their other models would too. */
+  let misconfigured: Set<string> | undefined;
   let tried = 0;
   for (const model of context.candidates) {
     if (tried >= deps.retry.maxCandidates) break;
     const adapter = deps.adapters.get(model.provider);
-    if (!adapter) continue;
+    if (!adapter || misconfigured?.has(model.provider)) continue;
     if (!deps.breakers.allow(model.id) || !deps.breakers.allow(model.provider)) {
       context.attempts.push({
         model: model.id,
@@ -101,7 +103,17 @@ export async function dispatch<T>(
           failures.push(failure);
           break;
         }
-        if (!failure.retryable) throw failure;
+        if (!failure.retryable) {
+          if (!MISCONFIGURED.has(failure.code ?? "")) throw failure;
+          // The provider refused the operator's key, or redirected (a wrong base URL): nothing about the request,
+          // and the same for every model of that provider. No retry; the next candidate of another provider answers,
+          // and the provider's circuit counts it so that later requests skip it until a probe gets through.
+          failures.push(failure);
+          deps.breakers.failure(model.provider);
+          misconfigured ??= new Set();
+          misconfigured.add(model.provider);
+          break;
+        }
         failures.push(failure);
         deps.breakers.failure(model.id);
         if (failure.upstreamStatus === 0) deps.breakers.failure(model.provider);
@@ -170,8 +182,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Every candidate failed: the upstream's own 429 when that was the cause throughout, else 503. */
+/** Failures of the provider's configuration rather than of the request or the provider's service. */
+const MISCONFIGURED = new Set(["upstream_auth_error", "upstream_redirect"]);
+
+/**
+ * Every candidate failed: the upstream's own 429 when that was the cause throughout, the provider's refusal of its key
+ * (or its redirect) when that was, else 503.
+ */
 function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
+  const first = failures[0];
+  if (first && failures.every((f) => MISCONFIGURED.has(f.code ?? ""))) return first;
   const tried = attempts.map((a) => `${a.model} (${outcomeOf(a)})`).join(", ");
   if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
     const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));
