@@ -103,9 +103,10 @@ export async function buildServer<S extends Store = Store>(
     latency,
     ...(auto ? { auto } : {}),
     onUnexpectedError: (requestId, error) =>
-      (options.log ?? console.error)(
+      log(
         `${requestId} unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       ),
+    onProviderMisconfigured: misconfigurationWarning(log),
   });
   const app = createApp({
     gateway,
@@ -139,5 +140,23 @@ export async function buildServer<S extends Store = Store>(
       await shared?.close();
       await store.close();
     },
+  };
+}
+
+/** How often a provider that keeps refusing its key is reported: requests fail over silently in between. */
+const MISCONFIGURATION_REPORT_MS = 60_000;
+
+/**
+ * A provider that refuses its configured key (or redirects) is failed over, so clients keep being answered, often by
+ * a pricier model: the operator must hear of it. Once a minute per provider; the message names the provider, never
+ * the key.
+ */
+function misconfigurationWarning(log: (line: string) => void): (provider: string, message: string) => void {
+  const reported = new Map<string, number>();
+  return (provider, message) => {
+    const now = Date.now();
+    if (now - (reported.get(provider) ?? Number.NEGATIVE_INFINITY) < MISCONFIGURATION_REPORT_MS) return;
+    reported.set(provider, now);
+    log(`spendex: ${message} Requests fail over to other providers meanwhile (reported once a minute).`);
   };
 }

@@ -22,6 +22,8 @@ export interface DispatchDeps {
   random?: () => number;
   /** Told when an adapter throws something other than a provider error (a bug, logged with its stack). */
   onUnexpectedError?: (requestId: string, error: unknown) => void;
+  /** Told when a provider refuses its configured key or redirects (the operator must fix it; requests fail over). */
+  onProviderMisconfigured?: (provider: string, message: string) => void;
 }
 
 /** The client went away; nothing more is sent and the log says so. */
@@ -110,6 +112,7 @@ export async function dispatch<T>(
           // and the provider's circuit counts it so that later requests skip it until a probe gets through.
           failures.push(failure);
           deps.breakers.failure(model.provider);
+          deps.onProviderMisconfigured?.(model.provider, failure.message);
           misconfigured ??= new Set();
           misconfigured.add(model.provider);
           break;

@@ -52,6 +52,8 @@ export interface GatewayDeps {
   latency?: LatencyTracker;
   /** Told about failures that are bugs rather than request errors (the client only sees a generic 500). */
   onUnexpectedError?: (requestId: string, error: unknown) => void;
+  /** Told when a provider refuses its configured key or redirects: requests fail over, the operator must fix it. */
+  onProviderMisconfigured?: (provider: string, message: string) => void;
 }
 
 export interface Gateway {
@@ -81,6 +83,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     retry: settings.retry,
     latency,
     ...(deps.onUnexpectedError ? { onUnexpectedError: deps.onUnexpectedError } : {}),
+    ...(deps.onProviderMisconfigured ? { onProviderMisconfigured: deps.onProviderMisconfigured } : {}),
   };
   const timeouts = new CallTimeouts(settings.timeouts);
 

@@ -17,12 +17,14 @@ const ask = (model: string) => ({ model, messages: [{ role: "user", content: "Hi
 
 describe("OpenAI refuses its key, Anthropic accepts its own", () => {
   let h: Harness;
+  const logged: string[] = [];
   beforeAll(async () => {
     // The harness gives each provider the key `test-<provider>-key`; the simulator accepts only Anthropic's.
     h = await startHarness({
       providers: ["openai", "anthropic"],
       simulator: { requireKey: "test-anthropic-key" },
       config: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } },
+      build: { log: (line) => logged.push(line) },
     });
   });
   afterAll(() => h.close());
@@ -64,6 +66,14 @@ describe("OpenAI refuses its key, Anthropic accepts its own", () => {
         .map((call) => call.format),
     ).toEqual(["anthropic"]);
     expect(body.spendex.fallbacks?.[0]).toMatchObject({ model: "openai/gpt-5-nano", status: null });
+  });
+
+  test("the operator is told once (not once per request), naming the provider and not the key", () => {
+    const warnings = logged.filter((line) => line.includes("rejected the configured API key"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("'openai'");
+    expect(warnings[0]).toContain("fail over");
+    expect(logged.join("\n")).not.toContain("test-openai-key");
   });
 });
 
