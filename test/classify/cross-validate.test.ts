@@ -6,7 +6,9 @@ import {
   itemGroup,
   parseTrainOverrides,
   summedAccuracy,
+  withExtraColumns,
 } from "../../src/classify/build/cross-validate";
+import type { Prepared } from "../../src/classify/build/dataset";
 import type { LabelledRequest } from "../../src/classify/index";
 
 function row(id: string): LabelledRequest {
@@ -77,5 +79,24 @@ describe("parseTrainOverrides", () => {
     expect(() => parseTrainOverrides("seed=6")).toThrow("seed=6");
     expect(() => parseTrainOverrides("dropout=high")).toThrow("dropout=high");
     expect(() => parseTrainOverrides("dropout=")).toThrow("dropout=");
+  });
+});
+
+describe("withExtraColumns", () => {
+  const prepared = {
+    rows: [row("each of 3 miles per hour")],
+    encoded: [],
+    raw: [Float32Array.from([7, 8])],
+  };
+
+  test("appends the work probe's three columns after the dense vector", () => {
+    const out = withExtraColumns(prepared as unknown as Prepared, "work");
+    expect([...out.raw[0]!]).toEqual([7, 8, 0, Math.fround(Math.log1p(2)), Math.fround(Math.log1p(2))]);
+    expect(prepared.raw[0]!.length).toBe(2);
+  });
+
+  test("no extra leaves the rows alone; an unknown probe is refused", () => {
+    expect(withExtraColumns(prepared as unknown as Prepared, "")).toBe(prepared as unknown as Prepared);
+    expect(() => withExtraColumns(prepared as unknown as Prepared, "steps")).toThrow("steps");
   });
 });

@@ -1,6 +1,6 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
 // bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
-//   [--train key=value,...] [--only 0,1] [--cache DIR]
+//   [--train key=value,...] [--extra work] [--only 0,1] [--cache DIR]
 // With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
 // the first k members' logits for each k in --sizes (the ensemble the build would ship).
 
@@ -16,6 +16,7 @@ import { dequantize, quantizeTensor } from "./export";
 import { loadGlove } from "./glove";
 import { CLASSES } from "./model";
 import { DEFAULT_TRAIN, predictAll, type TrainOptions, train } from "./train";
+import { workColumns } from "./work-signals";
 
 /** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
 export function itemGroup(id: string): string {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       members: { type: "string", default: "1" },
       sizes: { type: "string" },
       train: { type: "string", default: "" },
+      extra: { type: "string", default: "" },
       only: { type: "string" },
       seed: { type: "string", default: "5" },
       cache: { type: "string", default: join(import.meta.dir, "../../../.cache") },
@@ -66,7 +68,10 @@ async function main(): Promise<void> {
   gloveWithPad.set(glove.vectors, glove.dim);
   const gloveFloats = dequantize(quantizeTensor(gloveWithPad, glove.dim));
   const encoder = new RequestEncoder(new TextHasher(DEFAULT_TOKENIZER, new WordTable(glove.words)));
-  const prepared = prepare(rows, encoder, gloveFloats, glove.dim, log, "train");
+  const prepared = withExtraColumns(
+    prepare(rows, encoder, gloveFloats, glove.dim, log, "train"),
+    values.extra,
+  );
   const foldOf = groupFolds(rows, folds);
   const only = values.only?.split(",").map(Number) ?? Array.from({ length: folds }, (_, k) => k);
   const members = Number.parseInt(values.members, 10);
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
         experts,
         members: size,
         train: overrides,
+        ...(values.extra ? { extra: values.extra } : {}),
         folds,
         only,
         scores: fold.map((v) => Number(v.toFixed(4))),
@@ -123,6 +129,20 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ ...line, mean: Number(mean.toFixed(4)) })}\n`);
     });
   }
+}
+
+/** `--extra work`: appends a probe's columns to every row's dense vector before standardisation (CV only). */
+export function withExtraColumns(prepared: Prepared, extra: string): Prepared {
+  if (extra === "") return prepared;
+  if (extra !== "work") throw new Error(`--extra: expected work, got ${extra}`);
+  const raw = prepared.raw.map((dense, index) => {
+    const columns = workColumns(prepared.rows[index]!.input);
+    const out = new Float32Array(dense.length + columns.length);
+    out.set(dense);
+    out.set(columns, dense.length);
+    return out;
+  });
+  return { ...prepared, raw };
 }
 
 /** `--train averageFrom=5,dropout=0.5`: numeric overrides of the shipped training settings (`DEFAULT_TRAIN`). */
