@@ -23,7 +23,7 @@ const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
 const GLOVE_WORDS = 40000;
 
 export const USAGE = `usage:
-  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--cache DIR]
+  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--train key=value,...] [--cache DIR]
   spendex model eval --data FILE [--json] [--model PATH]
   spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;
 
@@ -112,6 +112,7 @@ async function build(args: string[]): Promise<number> {
       out: { type: "string", default: DEFAULT_OUT },
       seed: { type: "string", default: "5" },
       ensemble: { type: "string" },
+      train: { type: "string", default: "" },
       cache: { type: "string", default: join(REPO_ROOT, ".cache") },
     },
   });
@@ -130,8 +131,11 @@ async function build(args: string[]): Promise<number> {
   // The build code (and its dev-only dependency onnx-proto) loads only for this command.
   const { loadGlove } = await import("../classify/build/glove");
   const { buildModel } = await import("../classify/build/build");
+  // Overrides of DEFAULT_TRAIN, as in the cross-validation runner (e.g. a scratch build of a CV candidate).
+  const { parseTrainOverrides } = await import("../classify/build/cross-validate");
+  const overrides = parseTrainOverrides(values.train);
   const glove = loadGlove(values.cache, GLOVE_WORDS, log);
-  const result = buildModel({ train, dev, glove, ensemble, training: { seed }, log });
+  const result = buildModel({ train, dev, glove, ensemble, training: { ...overrides, seed }, log });
 
   mkdirSync(outDir, { recursive: true });
   const modelPath = join(outDir, "tier-classifier.onnx");

@@ -8,6 +8,7 @@ import { buildModel } from "../../src/classify/build/build";
 import { forwardExported } from "../../src/classify/build/export";
 import type { GloveVectors } from "../../src/classify/build/glove";
 import { createRandom } from "../../src/classify/build/model";
+import { DEFAULT_TRAIN } from "../../src/classify/build/train";
 import { readCorpus } from "../../src/classify/corpus";
 import { RequestEncoder } from "../../src/classify/encode";
 import { readManifest } from "../../src/classify/manifest";
@@ -57,6 +58,8 @@ describe.each([
     expect(result.model.gate?.groups ?? 0).toBe(experts > 0 ? ensemble : 0);
     expect(result.model.gate?.experts ?? 0).toBe(experts);
     expect(result.report.experts).toBe(experts);
+    // The report records every training setting, the overrides over the defaults.
+    expect(result.report.training).toEqual({ ...DEFAULT_TRAIN, maxEpochs: 3, seed: 3, batchSize: 4 });
     // Without its gate the model's logits move, so the parity tests below also hold the gate's graph path.
     const moved = rows.map((row) => {
       const { inputs } = encoder.encode(row.input);

@@ -90,6 +90,8 @@ export interface CandidateReport {
 
 export interface BuildReport {
   seed: number;
+  /** Every training setting the members used (member k's seed is `seed + 1000 k`). */
+  training?: TrainOptions;
   trainCount: number;
   devCount: number;
   /** n-gram dimensions per member; the shipped table has members x dim columns. */
@@ -231,6 +233,7 @@ export function buildModel(options: BuildOptions): BuildResult {
   });
   const report: BuildReport = {
     seed: training.seed,
+    training,
     trainCount: trainSet.length,
     devCount: devSet.length,
     dim,
