@@ -194,7 +194,17 @@ const MISCONFIGURED = new Set(["upstream_auth_error", "upstream_redirect"]);
  */
 function exhausted(attempts: readonly Attempt[], failures: readonly ProviderError[]): SpendexError {
   const first = failures[0];
-  if (first && failures.every((f) => MISCONFIGURED.has(f.code ?? ""))) return first;
+  if (first && failures.every((f) => MISCONFIGURED.has(f.code ?? ""))) {
+    if (failures.length === 1) return first;
+    // Each provider's own message names it and its status, never a key: the operator reads them all.
+    return new SpendexError({
+      type: first.type,
+      code: first.code ?? "upstream_auth_error",
+      status: first.status,
+      headers: first.headers,
+      message: failures.map((f) => f.message).join(" "),
+    });
+  }
   const tried = attempts.map((a) => `${a.model} (${outcomeOf(a)})`).join(", ");
   if (failures.length > 0 && failures.every((f) => f.upstreamStatus === 429)) {
     const retryAfter = Math.max(...failures.map((f) => f.retryAfterSeconds ?? 1));

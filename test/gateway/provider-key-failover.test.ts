@@ -92,6 +92,10 @@ describe("every connected provider refuses its key", () => {
     const body = (await response.json()) as Answer;
     expect(body.error?.code).toBe("upstream_auth_error");
     expect(body.error?.message).not.toContain("test-openai-key");
+    expect(body.error?.message).not.toContain("test-anthropic-key");
+    // Both refusals are named, so the operator fixes both keys at once.
+    expect(body.error?.message).toContain("'openai' rejected the configured API key (HTTP 401)");
+    expect(body.error?.message).toContain("'anthropic' rejected the configured API key (HTTP 401)");
     expect(
       h.sim
         .records()
