@@ -265,6 +265,7 @@ export function renderCard(input: CardInput): string {
     "- Hard code is thin (70 handwritten prompts) and long-context data is all WikiText; other long inputs rely on the",
     "  `long_context` rule.",
     "- English only: GloVe and the training data are English; other languages fall back to n-grams and structure.",
+    ...complexBiasLimit(point.complexBias),
     ...missedTargets(dev, input.latency),
     "- Early stopping, temperature and the operating point were chosen on dev, so dev numbers are slightly optimistic;",
     "  the corpus' held-out test split is the honest number.",
@@ -281,4 +282,19 @@ export function renderCard(input: CardInput): string {
     "and is deterministic: the same data and seed give the same metrics.",
     "",
   ].join("\n");
+}
+
+/**
+ * What a positive complex bias means on traffic unlike dev: requests the model finds mostly medium go to complex
+ * once their complex probability passes a fraction of the medium one. It costs money, not quality.
+ */
+function complexBiasLimit(complexBias: number): string[] {
+  if (!(complexBias > 0)) return [];
+  const ratio = Math.exp(-complexBias).toFixed(2);
+  return [
+    `- The complex bias (+${complexBias}) routes a request to complex once its complex probability passes ${ratio} of its`,
+    "  medium one: borderline medium requests (ordinary code with some algorithmic flavour, such as the demo's",
+    "  iterative Fibonacci function) can go to a complex model. That costs money, not quality; a policy that reads",
+    "  `confidence` and `scores` can keep such requests in medium.",
+  ];
 }
