@@ -107,12 +107,18 @@ export async function dispatch<T>(
         }
         if (!failure.retryable) {
           if (!MISCONFIGURED.has(failure.code ?? "")) throw failure;
-          // The provider refused the operator's key, or redirected (a wrong base URL): nothing about the request,
-          // and the same for every model of that provider. No retry; the next candidate of another provider answers,
-          // and the provider's circuit counts it so that later requests skip it until a probe gets through.
+          // The provider refused the operator's key, or redirected (a wrong base URL): nothing about the request.
+          // No retry; the next candidate answers. A 401 or a redirect holds for every model of the provider: its
+          // other models are left out and its circuit counts it, so later requests skip it until a probe gets
+          // through. A 403 may forbid only this model to the account (OpenAI answers so for a model a project
+          // cannot use): only the model's circuit counts it, and the provider's other models stay candidates.
           failures.push(failure);
-          deps.breakers.failure(model.provider);
           deps.onProviderMisconfigured?.(model.provider, failure.message);
+          if (failure.upstreamStatus === 403) {
+            deps.breakers.failure(model.id);
+            break;
+          }
+          deps.breakers.failure(model.provider);
           misconfigured ??= new Set();
           misconfigured.add(model.provider);
           break;

@@ -107,3 +107,34 @@ describe("every connected provider refuses its key", () => {
     ]);
   });
 });
+
+describe("OpenAI forbids one model (403) to the account", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      providers: ["openai", "anthropic"],
+      simulator: { faults: { "gpt-5-nano": { kind: "status", status: 403 } } },
+      config: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } },
+      build: { log: () => undefined },
+    });
+  });
+  afterAll(() => h.close());
+
+  test("the request fails over, and OpenAI's other models stay in use after repeated 403s", async () => {
+    for (let round = 0; round < 3; round++) {
+      const response = await h.call("/v1/chat/completions", { json: ask("gpt-5-nano") });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as Answer).spendex.routed_model).toBe("claude-haiku-4-5");
+    }
+    const since = h.sim.records().length;
+    const response = await h.call("/v1/chat/completions", { json: ask("gpt-5-mini") });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Answer).spendex.routed_model).toBe("gpt-5-mini");
+    expect(
+      h.sim
+        .records()
+        .slice(since)
+        .map((call) => [call.format, call.status]),
+    ).toEqual([["openai", 200]]);
+  });
+});
