@@ -80,7 +80,10 @@ export function errorFromStatus(options: StatusErrorOptions): ProviderError {
       status: 502,
       // Retrying cannot fix the operator's key: the official SDKs honour this header before their status rules.
       headers: NO_RETRY,
-      message: `The provider '${provider}' rejected the configured API key (HTTP ${status}). Check the provider key.`,
+      message:
+        status === 401
+          ? `The provider '${provider}' rejected the configured API key (HTTP 401). Check the provider key.`
+          : `The provider '${provider}' refused the configured API key for this request (HTTP 403): the key or its project may lack access to this model. Check the provider key's permissions.`,
     });
   }
   if (status >= 300 && status < 400) {
