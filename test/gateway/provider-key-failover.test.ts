@@ -110,12 +110,13 @@ describe("every connected provider refuses its key", () => {
 
 describe("OpenAI forbids one model (403) to the account", () => {
   let h: Harness;
+  const logged: string[] = [];
   beforeAll(async () => {
     h = await startHarness({
       providers: ["openai", "anthropic"],
       simulator: { faults: { "gpt-5-nano": { kind: "status", status: 403 } } },
       config: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } },
-      build: { log: () => undefined },
+      build: { log: (line) => logged.push(line) },
     });
   });
   afterAll(() => h.close());
@@ -136,5 +137,8 @@ describe("OpenAI forbids one model (403) to the account", () => {
         .slice(since)
         .map((call) => [call.format, call.status]),
     ).toEqual([["openai", 200]]);
+    // The operator reads, once, that it is about access to a model rather than a wrong key.
+    expect(logged.filter((line) => line.includes("'openai'"))).toHaveLength(1);
+    expect(logged[0]).toContain("(HTTP 403): the key or its project may lack access to this model");
   });
 });
