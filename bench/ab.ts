@@ -6,11 +6,10 @@
 // per-round differences B − A, which the machine's drift hits alike. Running the same checkout twice (A/A) shows
 // the noise floor of the method.
 
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { formatTable } from "../src/cli/table";
-import { type Child, progress, sequential, spawnServer, startGateway } from "./lib";
+import { benchScratch, progress, sequential, spawnServer, startGateway } from "./lib";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) =>
@@ -26,17 +25,7 @@ if (checkouts.length === 0 || !Number.isInteger(ROUNDS) || ROUNDS < 2 || !(PER_R
   process.exit(2);
 }
 
-const work = join(tmpdir(), `spendex-bench-ab-${process.pid}`);
-mkdirSync(work, { recursive: true });
-const children: Child[] = [];
-const cleanup = () => {
-  for (const child of children) child.process.kill();
-  rmSync(work, { recursive: true, force: true });
-};
-process.on("SIGINT", () => {
-  cleanup();
-  process.exit(130);
-});
+const { work, children, cleanup } = benchScratch("spendex-bench-ab");
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

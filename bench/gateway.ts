@@ -2,12 +2,10 @@
 // floor), all in one run: p50/p99 at concurrency 1, requests/s at concurrency 64, streaming time to first byte,
 // the server-timing stage breakdown, `auto` next to pinned, and failover with one provider down.
 
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { formatTable } from "../src/cli/table";
 import {
-  type Child,
+  benchScratch,
   type LatencyStats,
   progress,
   sequential,
@@ -31,17 +29,7 @@ const THROUGHPUT_ROUNDS = 3;
 const THROUGHPUT_WARMUP = QUICK ? 2_000 : 30_000;
 const CONCURRENCY = 64;
 
-const work = join(tmpdir(), `spendex-bench-${process.pid}`);
-mkdirSync(work, { recursive: true });
-const children: Child[] = [];
-const cleanup = () => {
-  for (const child of children) child.process.kill();
-  rmSync(work, { recursive: true, force: true });
-};
-process.on("SIGINT", () => {
-  cleanup();
-  process.exit(130);
-});
+const { work, children, cleanup } = benchScratch("spendex-bench");
 
 interface Target {
   name: string;

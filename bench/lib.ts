@@ -1,6 +1,7 @@
 // Benchmark plumbing: child processes that report their port, latency sampling, percentiles, tables.
 
-import { writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { openStore } from "../src/store";
@@ -142,4 +143,20 @@ export async function startGateway(
     cwd,
   );
   return { ...child, key };
+}
+
+/** A scratch folder and the child processes of one bench run, both removed on exit or Ctrl-C. */
+export function benchScratch(name: string): { work: string; children: Child[]; cleanup: () => void } {
+  const work = join(tmpdir(), `${name}-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  const children: Child[] = [];
+  const cleanup = () => {
+    for (const child of children) child.process.kill();
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.on("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  return { work, children, cleanup };
 }
