@@ -35,22 +35,22 @@ export function record(
     usageEstimated: context.usageEstimated === true,
     savedUsd: context.savedUsd,
     totalMs: performance.now() - context.startedAt,
-    stages: "",
-    attempts: JSON.stringify(context.attempts),
+    // JSON columns are serialised by the log's batch flush, off the request path.
+    stages: new JsonText(context.stages, roundMs),
+    attempts: new JsonText(context.attempts),
     policy: context.policy?.name ?? null,
     policyRevision: context.policy?.revision ?? null,
     policyError: context.policy?.error ?? null,
-    // Serialised by the log's batch flush, off the request path (the policy input is a few kilobytes).
+    // The policy input is a few kilobytes.
     decisionInput: context.policy?.input === undefined ? null : new JsonText(context.policy.input),
     capturedRequest: capture ? new JsonText(capture) : null,
   };
   context.stages.record = performance.now() - start;
-  row.stages = JSON.stringify(roundStages(context.stages));
   log.record(row);
 }
 
-function roundStages(stages: RequestContext["stages"]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [stage, ms] of Object.entries(stages)) out[stage] = Math.round((ms ?? 0) * 1000) / 1000;
-  return out;
+/** Stage durations to the microsecond; a stage named but never timed is 0. */
+function roundMs(key: string, value: unknown): unknown {
+  if (key === "") return value;
+  return typeof value === "number" ? Math.round(value * 1000) / 1000 : (value ?? 0);
 }

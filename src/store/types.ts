@@ -19,14 +19,18 @@ export type RequestRow = typeof requests.$inferInsert;
  * path: the policy input of an `auto` request is a few kilobytes of JSON. The value must not change once queued.
  */
 export class JsonText {
-  constructor(readonly value: unknown) {}
+  constructor(
+    readonly value: unknown,
+    /** Applied by the serialisation (e.g. rounding), so that it too runs at the flush. */
+    private readonly replacer?: (key: string, value: unknown) => unknown,
+  ) {}
   /**
    * Never throws: a value JSON.stringify cannot take (a captured body nested tens of thousands of levels deep) would
    * otherwise fail the whole batch and lose its rows. The row is kept; only that column says why it is empty.
    */
   toString(): string {
     try {
-      return JSON.stringify(this.value);
+      return JSON.stringify(this.value, this.replacer);
     } catch (error) {
       return JSON.stringify({ unserialisable: error instanceof Error ? error.name : "error" });
     }
@@ -38,7 +42,9 @@ export class JsonText {
 }
 
 /** A row as the request path queues it: JSON columns may still be unserialised. */
-export type QueuedRow = Omit<RequestRow, "decisionInput" | "capturedRequest"> & {
+export type QueuedRow = Omit<RequestRow, "decisionInput" | "capturedRequest" | "stages" | "attempts"> & {
+  stages: string | JsonText;
+  attempts: string | JsonText;
   decisionInput?: string | JsonText | null;
   capturedRequest?: string | JsonText | null;
 };

@@ -277,9 +277,17 @@ describe("record", () => {
     });
     expect(row?.promptTokens).toBeGreaterThan(0);
     expect(row?.costUsd).toBeGreaterThan(0);
-    expect(Object.keys(JSON.parse(row?.stages ?? "{}"))).toEqual(
+    const stages = JSON.parse(row?.stages ?? "{}") as Record<string, number>;
+    expect(Object.keys(stages)).toEqual(
       expect.arrayContaining(["authenticate", "parse", "decide", "dispatch", "record"]),
     );
+    // Serialised at the flush, to the microsecond.
+    for (const ms of Object.values(stages)) {
+      expect(typeof ms).toBe("number");
+      expect(Math.round(ms * 1000) / 1000).toBe(ms);
+    }
+    expect(stages.dispatch).toBeGreaterThan(0);
+    expect(JSON.parse(row?.attempts ?? "null")).toMatchObject([{ model: "openai/gpt-5-nano", status: 200 }]);
     expect(JSON.stringify(row)).not.toContain("remember-this-text");
   });
 
