@@ -20,7 +20,14 @@ export interface ToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /** LiteLLM's extension: a Gemini thought signature (decision 0004). */
+  provider_specific_fields?: { thought_signature?: string; [field: string]: unknown } | null;
 }
+
+/** Anthropic's thinking blocks as LiteLLM returns them beside `reasoning_content` (`message.thinking_blocks`). */
+export type ThinkingBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 export interface ChatMessage {
   role: Role;
@@ -30,6 +37,10 @@ export interface ChatMessage {
   tool_calls?: ToolCall[] | null;
   tool_call_id?: string | null;
   refusal?: string | null;
+  /** Sent back by clients that keep what they got (decision 0004): Anthropic's signed thinking. */
+  thinking_blocks?: unknown;
+  /** LiteLLM's extension field; Spendex reads only the tool calls' `thought_signature` in it. */
+  provider_specific_fields?: unknown;
   [field: string]: unknown;
 }
 
@@ -108,6 +119,8 @@ export interface ChatCompletion {
       content: string | null;
       /** The model's reasoning (thinking) text, when the upstream returned it. */
       reasoning_content?: string;
+      /** Anthropic's thinking blocks with their signatures, to be sent back as they are. */
+      thinking_blocks?: ThinkingBlock[];
       refusal?: string | null;
       tool_calls?: ToolCall[];
       [field: string]: unknown;
@@ -125,6 +138,7 @@ export interface ToolCallDelta {
   id?: string;
   type?: "function";
   function?: { name?: string; arguments?: string };
+  provider_specific_fields?: ToolCall["provider_specific_fields"];
 }
 
 export interface ChatCompletionChunk {
@@ -139,6 +153,10 @@ export interface ChatCompletionChunk {
       content?: string | null;
       /** Reasoning text, as OpenAI-compatible reasoning models stream it (DeepSeek, vLLM, LiteLLM). */
       reasoning_content?: string;
+      /** Each complete signed block once, when it is complete (decision 0004). */
+      thinking_blocks?: ThinkingBlock[];
+      /** LiteLLM's extension: the thought signatures of a Gemini answer's text parts. */
+      provider_specific_fields?: { thought_signatures?: string[] };
       refusal?: string | null;
       tool_calls?: ToolCallDelta[];
     };
