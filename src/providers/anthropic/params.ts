@@ -1,8 +1,9 @@
 // What becomes of each OpenAI request parameter on Anthropic: mapped, dropped (no effect), or refused.
 
 import { UnsupportedError } from "../../errors";
-import type { ChatRequest, ToolChoice } from "../../openai/types";
+import type { ChatMessage, ChatRequest, ToolChoice } from "../../openai/types";
 import { stopList } from "../core/content";
+import { thinkingBlocksOf } from "../core/reasoning";
 
 export const PROVIDER = "anthropic";
 
@@ -112,8 +113,9 @@ const THINKING = Object.freeze({ type: "adaptive", display: "summarized" });
 
 /**
  * Thinking makes some valid requests invalid, so it is only turned on where it cannot: Anthropic refuses it with a
- * temperature other than 1, with top_k, with top_p below 0.95 and with a forced tool choice, and in a tool loop it
- * wants the previous assistant turn's signed thinking block back, which an OpenAI client cannot send.
+ * temperature other than 1, with top_k, with top_p below 0.95 and with a forced tool choice, and in an open tool loop
+ * it wants the assistant turn to start with its signed thinking block, which a client that drops unknown fields
+ * (typed clients, the Vercel AI SDK) does not send back: that step then runs without thinking (decision 0004).
  */
 function canThink(request: ChatRequest, body: Record<string, unknown>): boolean {
   if (body.temperature !== undefined && body.temperature !== 1) return false;
@@ -121,11 +123,32 @@ function canThink(request: ChatRequest, body: Record<string, unknown>): boolean 
   if (body.top_p !== undefined && (body.top_p as number) < 0.95) return false;
   const choice = (body.tool_choice as { type?: string } | undefined)?.type;
   if (choice === "any" || choice === "tool") return false;
-  for (let i = request.messages.length - 1; i >= 0; i--) {
-    const message = request.messages[i];
-    if (message?.role === "assistant") return message.tool_calls == null || message.tool_calls.length === 0;
+  const start = openToolTurn(request.messages);
+  return start === undefined || thinkingBlocksOf(start) !== undefined;
+}
+
+/**
+ * The assistant message that opened an unfinished tool loop, or undefined when none is open. The trailing user and
+ * tool messages become Anthropic's last user turn; with a tool result among them, the loop is open and the assistant
+ * turn goes back to the first assistant message after the last user message: Anthropic wants the thinking block
+ * there, before the whole run of tool calls and results (Claude thinks again only after a user turn).
+ */
+export function openToolTurn(messages: ChatMessage[]): ChatMessage | undefined {
+  let i = messages.length - 1;
+  let open = false;
+  for (; i >= 0; i--) {
+    const role = (messages[i] as ChatMessage).role;
+    if (role === "tool") open = true;
+    else if (role !== "user" && role !== "system" && role !== "developer") break;
   }
-  return true;
+  if (!open) return undefined;
+  let start: ChatMessage | undefined;
+  for (; i >= 0; i--) {
+    const message = messages[i] as ChatMessage;
+    if (message.role === "user") break;
+    if (message.role === "assistant") start = message;
+  }
+  return start;
 }
 
 export function toToolChoice(choice: ToolChoice): Record<string, unknown> {

@@ -3,6 +3,7 @@
 import { UnsupportedError } from "../../errors";
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from "../../openai/types";
 import { isHttpUrl, parseArguments, parseDataUrl, refuseName, textContent } from "../core/content";
+import { bareId, thinkingBlocksOf } from "../core/reasoning";
 import type { CallOptions } from "../types";
 import { applyParams, PROVIDER } from "./params";
 
@@ -16,19 +17,21 @@ const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp
 
 export function toAnthropicBody(options: CallOptions, stream: boolean): Record<string, unknown> {
   const request = options.request;
-  const { system, messages } = toAnthropicMessages(request.messages);
   // Anthropic requires max_tokens and refuses one above the model's output limit (a 400 that would also end a
   // failover from a model with a larger limit): an upper bound the model cannot reach is capped at what it can.
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens;
   const body: Record<string, unknown> = {
     model: options.upstreamModel,
     max_tokens: Math.min(maxTokens, options.defaultMaxTokens),
-    messages,
+    messages: undefined,
   };
-  if (system !== undefined) body.system = system;
   if (request.tools !== undefined && request.tools.length > 0)
     body.tools = request.tools.map(toAnthropicTool);
   applyParams(request, body);
+  // Whether Claude thinks decides whether the client's thinking blocks go back (applyParams decided it).
+  const { system, messages } = toAnthropicMessages(request.messages, body.thinking !== undefined);
+  body.messages = messages;
+  if (system !== undefined) body.system = system;
   if (stream) body.stream = true;
   return body;
 }
@@ -53,9 +56,14 @@ export function toAnthropicTool(tool: FunctionTool, index: number): Block {
 /**
  * Anthropic takes one top-level system prompt and strictly alternating user/assistant turns. System and developer
  * messages are hoisted (in order) into `system`; consecutive turns of the same role, including the user turn that
- * carries tool results, are merged into one turn.
+ * carries tool results, are merged into one turn. With `thinking`, an assistant message's signed thinking blocks
+ * (`thinking_blocks`) open its turn, unmodified; without, they are left out (Anthropic refuses thinking blocks in
+ * the last assistant turn when thinking is off, and ignores earlier ones).
  */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: Turn[] } {
+export function toAnthropicMessages(
+  messages: ChatMessage[],
+  thinking = false,
+): { system?: string; messages: Turn[] } {
   const turns: Turn[] = [];
   let system: string | undefined;
   for (let i = 0; i < messages.length; i++) {
@@ -75,7 +83,7 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
         break;
       case "assistant":
         refuseName(message, param, PROVIDER);
-        push(turns, "assistant", assistantBlocks(message, param));
+        push(turns, "assistant", assistantBlocks(message, param, thinking));
         break;
       case "tool":
         push(turns, "user", [toolResult(message, param)]);
@@ -139,8 +147,8 @@ export function imageBlock(part: ImagePart, param: string): Block {
   );
 }
 
-function assistantBlocks(message: ChatMessage, param: string): Block[] {
-  const blocks: Block[] = [];
+function assistantBlocks(message: ChatMessage, param: string, thinking: boolean): Block[] {
+  const blocks: Block[] = (thinking && thinkingBlocksOf(message)) || [];
   // Anthropic rejects empty text blocks, which OpenAI clients send alongside tool calls.
   const text = textContent(message, `${param}.content`, PROVIDER);
   if (text !== "") blocks.push({ type: "text", text });
@@ -150,7 +158,8 @@ function assistantBlocks(message: ChatMessage, param: string): Block[] {
       const call = calls[j]!;
       blocks.push({
         type: "tool_use",
-        id: call.id,
+        // A Gemini answer's id carries its thought signature, which Anthropic's id pattern refuses (failover).
+        id: bareId(call.id),
         name: call.function.name,
         input: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
       });
@@ -162,7 +171,7 @@ function assistantBlocks(message: ChatMessage, param: string): Block[] {
 function toolResult(message: ChatMessage, param: string): Block {
   return {
     type: "tool_result",
-    tool_use_id: message.tool_call_id ?? "",
+    tool_use_id: bareId(message.tool_call_id ?? ""),
     content: textContent(message, `${param}.content`, PROVIDER),
   };
 }

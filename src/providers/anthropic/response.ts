@@ -1,8 +1,8 @@
-// Anthropic Message -> OpenAI chat.completion: text, thinking -> reasoning_content, tool_use -> tool_calls,
-// stop_reason, usage with cache tokens.
+// Anthropic Message -> OpenAI chat.completion: text, thinking -> reasoning_content (and the signed blocks ->
+// thinking_blocks), tool_use -> tool_calls, stop_reason, usage with cache tokens.
 
 import type { TokenCounts } from "../../catalog/types";
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import type { ChatCompletion, FinishReason, ThinkingBlock, ToolCall, Usage } from "../../openai/types";
 import { assistantMessage } from "../core/message";
 import { badResponse } from "../openai-compatible/response";
 import type { CompletionResult } from "../types";
@@ -20,6 +20,8 @@ interface AnthropicBlock {
   type: string;
   text?: string;
   thinking?: string;
+  signature?: string;
+  data?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -84,11 +86,23 @@ export function fromAnthropicResponse(json: unknown, provider: string): Completi
   }
   let text: string | null = null;
   let reasoning: string | undefined;
+  let thinking: ThinkingBlock[] | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of message.content) {
     if (block.type === "text") text = (text ?? "") + (block.text ?? "");
-    else if (block.type === "thinking" && block.thinking) reasoning = (reasoning ?? "") + block.thinking;
-    else if (block.type === "tool_use") {
+    else if (block.type === "thinking") {
+      if (block.thinking) reasoning = (reasoning ?? "") + block.thinking;
+      // The block goes back whole on the next turn; its text may be empty (display: omitted), its signature not.
+      thinking ??= [];
+      thinking.push({
+        type: "thinking",
+        thinking: block.thinking ?? "",
+        signature: block.signature ?? "",
+      });
+    } else if (block.type === "redacted_thinking") {
+      thinking ??= [];
+      thinking.push({ type: "redacted_thinking", data: block.data ?? "" });
+    } else if (block.type === "tool_use") {
       toolCalls.push({
         id: block.id ?? `call_${toolCalls.length}`,
         type: "function",
@@ -106,7 +120,7 @@ export function fromAnthropicResponse(json: unknown, provider: string): Completi
     choices: [
       {
         index: 0,
-        message: assistantMessage(text, reasoning, toolCalls),
+        message: assistantMessage(text, reasoning, toolCalls, thinking),
         finish_reason: toFinishReason(message.stop_reason),
         logprobs: null,
       },

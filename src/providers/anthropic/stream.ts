@@ -1,9 +1,9 @@
-// Anthropic Messages SSE -> OpenAI chunks: role first, text, thinking (reasoning_content) and tool-call deltas,
-// finish, then the usage chunk.
+// Anthropic Messages SSE -> OpenAI chunks: role first, text, thinking (reasoning_content, then each signed block
+// whole as thinking_blocks) and tool-call deltas, finish, then the usage chunk.
 
 import type { EventSourceMessage } from "eventsource-parser";
 import type { TokenCounts } from "../../catalog/types";
-import type { ChatCompletionChunk, FinishReason } from "../../openai/types";
+import type { ChatCompletionChunk, FinishReason, ThinkingBlock } from "../../openai/types";
 import type { ChunkSink, StreamTranslator } from "../core/sse";
 import { anthropicStreamError } from "./errors";
 import { type AnthropicUsage, toFinishReason, toOpenAIUsage, toTokenCounts } from "./response";
@@ -12,11 +12,20 @@ interface StreamEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type: string; text?: string; thinking?: string; id?: string; name?: string };
+  content_block?: {
+    type: string;
+    text?: string;
+    thinking?: string;
+    signature?: string;
+    data?: string;
+    id?: string;
+    name?: string;
+  };
   delta?: {
     type?: string;
     text?: string;
     thinking?: string;
+    signature?: string;
     partial_json?: string;
     stop_reason?: string | null;
   };
@@ -33,6 +42,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly toolIndex: number[] = [];
   private tools = 0;
   private finish: FinishReason | null = null;
+  /** The thinking block being streamed (its text and signature gathered), and its content-block index. */
+  private thinking: { type: "thinking"; thinking: string; signature: string } | undefined;
+  private thinkingIndex = -1;
+  /** Complete thinking blocks not yet sent: consecutive ones go out together, in one `thinking_blocks` delta. */
+  private blocks: ThinkingBlock[] | undefined;
 
   constructor(
     private readonly provider: string,
@@ -63,6 +77,17 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       }
       case "content_block_start": {
         const block = event.content_block;
+        if (block?.type === "thinking") {
+          this.thinking = {
+            type: "thinking",
+            thinking: block.thinking ?? "",
+            signature: block.signature ?? "",
+          };
+          this.thinkingIndex = event.index ?? 0;
+        } else if (block?.type === "redacted_thinking") {
+          this.blocks ??= [];
+          this.blocks.push({ type: "redacted_thinking", data: block.data ?? "" });
+        } else if (this.blocks !== undefined) this.flushThinking(out);
         if (block?.type === "tool_use") {
           const index = this.tools++;
           this.toolIndex[event.index ?? 0] = index;
@@ -85,15 +110,23 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         if (delta?.type === "text_delta" && delta.text) {
           out.enqueue(this.chunk({ content: delta.text }));
         } else if (delta?.type === "thinking_delta" && delta.thinking) {
+          if (this.thinking !== undefined) this.thinking.thinking += delta.thinking;
           out.enqueue(this.chunk({ reasoning_content: delta.thinking }));
         } else if (delta?.type === "input_json_delta" && delta.partial_json) {
           const index = this.toolIndex[event.index ?? 0] ?? 0;
           out.enqueue(this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }));
+        } else if (delta?.type === "signature_delta" && delta.signature && this.thinking !== undefined) {
+          this.thinking.signature += delta.signature;
         }
-        // signature_delta and citations_delta have no OpenAI counterpart; redacted_thinking has no text.
+        // citations_delta has no OpenAI counterpart.
+        return false;
+      }
+      case "content_block_stop": {
+        if (this.thinking !== undefined && event.index === this.thinkingIndex) this.endThinking();
         return false;
       }
       case "message_delta": {
+        this.flushThinking(out);
         this.addUsage(event.usage);
         this.finish = toFinishReason(event.delta?.stop_reason) ?? "stop";
         out.enqueue(this.chunk({}, this.finish));
@@ -105,9 +138,27 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       case "error":
         throw anthropicStreamError({ provider: this.provider, apiKey: this.apiKey, body: event });
       default:
-        // ping, content_block_stop and event types added later carry nothing for an OpenAI client.
+        // ping and event types added later carry nothing for an OpenAI client.
         return false;
     }
+  }
+
+  private endThinking(): void {
+    this.blocks ??= [];
+    this.blocks.push(this.thinking as ThinkingBlock);
+    this.thinking = undefined;
+  }
+
+  /**
+   * The signed blocks, whole, once each is complete (its signature comes last): what LiteLLM streams, and what a
+   * client sends back. Sent together, so a client that keeps only the last value of an unknown delta field (the
+   * `openai` SDK's stream helper) still has them all. The text already went out as `reasoning_content`.
+   */
+  private flushThinking(out: ChunkSink): void {
+    if (this.thinking !== undefined) this.endThinking();
+    if (this.blocks === undefined) return;
+    out.enqueue(this.chunk({ thinking_blocks: this.blocks }));
+    this.blocks = undefined;
   }
 
   /** message_delta's usage is cumulative and may restate input counts: later values win. */
@@ -127,7 +178,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   private close(out: ChunkSink): void {
-    if (this.finish === null) out.enqueue(this.chunk({}, "stop"));
+    if (this.finish === null) {
+      this.flushThinking(out);
+      out.enqueue(this.chunk({}, "stop"));
+    }
     if (this.sawUsage) {
       out.enqueue({
         id: this.id,

@@ -46,7 +46,7 @@ describe("fromAnthropicResponse", () => {
     expect(tokens).toEqual({ prompt: 12, cached: 0, cacheWrite: 0, completion: 2 });
   });
 
-  test("thinking blocks -> reasoning_content (redacted_thinking has no text); thinking billed in output_tokens", async () => {
+  test("thinking blocks -> reasoning_content (redacted_thinking has no text) and, signed and whole, thinking_blocks; thinking billed in output_tokens", async () => {
     const { body, tokens } = fromAnthropicResponse(
       await fixtureJson("anthropic/adapter-message-thinking.json"),
       "anthropic",
@@ -54,7 +54,26 @@ describe("fromAnthropicResponse", () => {
     const message = body.choices[0]!.message;
     expect(message.content).toBe("2 + 2 = 4.");
     expect(message.reasoning_content).toBe("The user wants 2+2. That is 4.");
-    expect(Object.keys(message)).toEqual(["role", "content", "reasoning_content", "refusal"]);
+    expect(Object.keys(message)).toEqual([
+      "role",
+      "content",
+      "reasoning_content",
+      "thinking_blocks",
+      "refusal",
+    ]);
+    // LiteLLM's shape, in the answer's order, values untouched: what Anthropic wants back on the next turn.
+    expect(message.thinking_blocks).toEqual([
+      {
+        type: "thinking",
+        thinking: "The user wants 2+2. ",
+        signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds",
+      },
+      {
+        type: "redacted_thinking",
+        data: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj",
+      },
+      { type: "thinking", thinking: "That is 4.", signature: "EqQBCgIYAhIMsig2" },
+    ]);
     expect(tokens).toEqual({ prompt: 20, cached: 0, cacheWrite: 0, completion: 120 });
     expect(body.usage).toEqual({
       prompt_tokens: 20,
@@ -115,7 +134,7 @@ describe("AnthropicStreamTranslator", () => {
     expect(translator.tokens()).toEqual({ prompt: 600, cached: 128, cacheWrite: 0, completion: 89 });
   });
 
-  test("thinking_delta -> delta.reasoning_content before the answer; the answer text is unchanged", async () => {
+  test("thinking_delta -> delta.reasoning_content before the answer, then the signed blocks whole in one thinking_blocks delta; the answer text is unchanged", async () => {
     const translator = new AnthropicStreamTranslator("anthropic", "k", "m");
     const { chunks, finished } = replaySse(
       translator,
@@ -131,8 +150,22 @@ describe("AnthropicStreamTranslator", () => {
       { reasoning_content: "The user wants 2+2." },
       { reasoning_content: " That is 4." },
     ]);
-    // No chunk for the signature, the redacted block or the block boundaries.
-    expect(deltas).toHaveLength(6);
+    // The signature and the redacted block come once, in the complete blocks, before the answer's first text.
+    expect(deltas[3]).toEqual({
+      thinking_blocks: [
+        {
+          type: "thinking",
+          thinking: "The user wants 2+2. That is 4.",
+          signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds",
+        },
+        {
+          type: "redacted_thinking",
+          data: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj",
+        },
+      ],
+    });
+    expect(deltas.slice(4, 6)).toEqual([{ content: "2 + 2" }, { content: " = 4." }]);
+    expect(deltas).toHaveLength(7);
     expect(chunks.at(-1)!.usage).toMatchObject({
       completion_tokens: 120,
       completion_tokens_details: { reasoning_tokens: 110 },
