@@ -3,6 +3,7 @@
 import { UnsupportedError } from "../../errors";
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from "../../openai/types";
 import { isHttpUrl, parseArguments, parseDataUrl, refuseName, textContent } from "../core/content";
+import { signatureOf } from "../core/reasoning";
 import type { CallOptions } from "../types";
 import { applyParams, PROVIDER } from "./params";
 import { toGeminiSchema } from "./schema";
@@ -15,7 +16,7 @@ interface Content {
 
 export function toGeminiBody(options: CallOptions): Record<string, unknown> {
   const request = options.request;
-  const { systemInstruction, contents } = toGeminiContents(request.messages);
+  const { systemInstruction, contents } = toGeminiContents(request.messages, options.upstreamModel);
   const body: Record<string, unknown> = { contents };
   if (systemInstruction !== undefined) body.systemInstruction = systemInstruction;
   if (request.tools !== undefined && request.tools.length > 0) {
@@ -55,9 +56,12 @@ export function toFunctionDeclaration(tool: FunctionTool, index: number): Record
 /**
  * System and developer messages become `systemInstruction`; assistant turns are `model`; tool results are
  * `functionResponse` parts in a user turn, named after the call they answer (Gemini matches by name, OpenAI by
- * id). Consecutive turns of one role are merged.
+ * id). Consecutive turns of one role are merged. Thought signatures go back on the parts they came with.
  */
-export function toGeminiContents(messages: ChatMessage[]): {
+export function toGeminiContents(
+  messages: ChatMessage[],
+  model = "",
+): {
   systemInstruction?: { parts: Part[] };
   contents: Content[];
 } {
@@ -88,7 +92,33 @@ export function toGeminiContents(messages: ChatMessage[]): {
         throw new UnsupportedError(PROVIDER, `${param}.role`, `role '${message.role}' is not supported`);
     }
   }
+  if (VALIDATES_SIGNATURES.test(model)) signCurrentTurn(contents);
   return system.length > 0 ? { systemInstruction: { parts: system }, contents } : { contents };
+}
+
+/** Gemini 3 and later refuse (400) a function call of the current turn that lacks its thought signature. */
+const VALIDATES_SIGNATURES = /^(models\/)?gemini-([3-9]|[1-9]\d)/;
+/** Google's documented stand-in for a signature the history cannot have (calls another model or a client made). */
+export const DUMMY_SIGNATURE = "skip_thought_signature_validator";
+
+/**
+ * The current turn starts after the last user content that is not only function responses; the first function call
+ * of each model step in it must be signed. A client that dropped the signature with the unknown fields and rebuilt
+ * the id, or a history that failed over from another provider, gets Google's stand-in instead of a 400: the step
+ * runs without the earlier reasoning, as on Gemini 2.5 (decision 0004).
+ */
+function signCurrentTurn(contents: Content[]): void {
+  let start = contents.length - 1;
+  for (; start >= 0; start--) {
+    const content = contents[start] as Content;
+    if (content.role === "user" && content.parts.some((part) => part.functionResponse === undefined)) break;
+  }
+  for (let i = start + 1; i < contents.length; i++) {
+    const content = contents[i] as Content;
+    if (content.role !== "model") continue;
+    const first = content.parts.find((part) => part.functionCall !== undefined);
+    if (first !== undefined && first.thoughtSignature === undefined) first.thoughtSignature = DUMMY_SIGNATURE;
+  }
 }
 
 function push(contents: Content[], role: Content["role"], parts: Part[]): void {
@@ -139,17 +169,32 @@ export function imagePart(part: ImagePart, param: string): Part {
 function modelParts(message: ChatMessage, param: string, toolNames: Map<string, string>): Part[] {
   const parts: Part[] = [];
   const text = textContent(message, `${param}.content`, PROVIDER);
-  if (text !== "") parts.push({ text });
+  if (text !== "") {
+    const signature = textSignature(message);
+    parts.push(signature === undefined ? { text } : { text, thoughtSignature: signature });
+  }
   const calls = message.tool_calls;
   if (calls != null) {
     for (let j = 0; j < calls.length; j++) {
       const call = calls[j]!;
       toolNames.set(call.id, call.function.name);
       const args = parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`);
-      parts.push({ functionCall: { name: call.function.name, args } });
+      const part: Part = { functionCall: { name: call.function.name, args } };
+      const signature = signatureOf(call);
+      if (signature !== undefined) part.thoughtSignature = signature;
+      parts.push(part);
     }
   }
   return parts;
+}
+
+/** The signature of an answer's text (LiteLLM's `provider_specific_fields.thought_signatures`): Gemini signs the last part. */
+function textSignature(message: ChatMessage): string | undefined {
+  const fields = message.provider_specific_fields as { thought_signatures?: unknown } | null | undefined;
+  const signatures = fields?.thought_signatures;
+  if (!Array.isArray(signatures)) return undefined;
+  const last: unknown = signatures[signatures.length - 1];
+  return typeof last === "string" && last !== "" ? last : undefined;
 }
 
 function functionResponse(message: ChatMessage, param: string, toolNames: Map<string, string>): Part {

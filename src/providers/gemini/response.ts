@@ -1,15 +1,18 @@
-// Gemini GenerateContentResponse -> OpenAI chat.completion: parts (thoughts -> reasoning_content), function calls,
-// finishReason, usageMetadata.
+// Gemini GenerateContentResponse -> OpenAI chat.completion: parts (thoughts -> reasoning_content), function calls
+// (their thought signatures kept in the call), finishReason, usageMetadata.
 
 import type { TokenCounts } from "../../catalog/types";
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
 import { assistantMessage } from "../core/message";
+import { idWithSignature } from "../core/reasoning";
 import { badResponse } from "../openai-compatible/response";
 import type { CompletionResult } from "../types";
 
 export interface GeminiPart {
   text?: string;
   thought?: boolean;
+  /** Opaque; Gemini wants it back in the same part (required on function calls by Gemini 3). */
+  thoughtSignature?: string;
   functionCall?: { name?: string; args?: unknown; id?: string };
 }
 
@@ -70,12 +73,22 @@ export function toolCallId(responseId: string | undefined, index: number): strin
   return responseId ? `call_${responseId}_${index}` : `call_${index}`;
 }
 
-export function toToolCall(call: NonNullable<GeminiPart["functionCall"]>, id: string): ToolCall {
-  return {
-    id,
+/**
+ * A function call's thought signature goes where LiteLLM puts it: in `provider_specific_fields.thought_signature`
+ * and after `__thought__` in the id, which every client sends back with the tool result (decision 0004).
+ */
+export function toToolCall(
+  call: NonNullable<GeminiPart["functionCall"]>,
+  id: string,
+  signature: string | undefined,
+): ToolCall {
+  const out: ToolCall = {
+    id: idWithSignature(id, signature),
     type: "function",
     function: { name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}) },
   };
+  if (signature !== undefined) out.provider_specific_fields = { thought_signature: signature };
+  return out;
 }
 
 export function fromGeminiResponse(json: unknown, model: string, provider: string): CompletionResult {
@@ -84,14 +97,21 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
   const candidate = response.candidates?.[0];
   let text: string | null = null;
   let reasoning: string | undefined;
+  let signatures: string[] | undefined;
   const toolCalls: ToolCall[] = [];
   for (const part of candidate?.content?.parts ?? []) {
     if (part.functionCall !== undefined) {
-      toolCalls.push(toToolCall(part.functionCall, toolCallId(response.responseId, toolCalls.length)));
+      const id = toolCallId(response.responseId, toolCalls.length);
+      toolCalls.push(toToolCall(part.functionCall, id, part.thoughtSignature));
     } else if (typeof part.text === "string") {
       // Thought summaries (includeThoughts) are text parts flagged `thought`.
-      if (part.thought !== true) text = (text ?? "") + part.text;
-      else if (part.text !== "") reasoning = (reasoning ?? "") + part.text;
+      if (part.thought !== true) {
+        text = (text ?? "") + part.text;
+        if (part.thoughtSignature !== undefined) {
+          signatures ??= [];
+          signatures.push(part.thoughtSignature);
+        }
+      } else if (part.text !== "") reasoning = (reasoning ?? "") + part.text;
     }
   }
   // No candidate at all means the prompt itself was blocked.
@@ -101,6 +121,9 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
         ? "content_filter"
         : "stop"
       : (toFinishReason(candidate.finishReason, toolCalls.length > 0) ?? "stop");
+  const message = assistantMessage(text, reasoning, toolCalls);
+  // An answer's text parts may be signed too (Gemini 3 signs the last part): LiteLLM's message-level field.
+  if (signatures !== undefined) message.provider_specific_fields = { thought_signatures: signatures };
   const body: ChatCompletion = {
     id: response.responseId ?? "",
     object: "chat.completion",
@@ -109,7 +132,7 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
     choices: [
       {
         index: 0,
-        message: assistantMessage(text, reasoning, toolCalls),
+        message,
         finish_reason: finish,
         logprobs: null,
       },

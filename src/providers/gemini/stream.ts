@@ -11,6 +11,7 @@ import {
   toOpenAIUsage,
   toolCallId,
   toTokenCounts,
+  toToolCall,
   type UsageMetadata,
 } from "./response";
 
@@ -56,23 +57,38 @@ export class GeminiStreamTranslator implements StreamTranslator {
     let content: string | undefined;
     let reasoning: string | undefined;
     let calls: ToolCallDelta[] | undefined;
+    let signatures: string[] | undefined;
     for (const part of candidate.content?.parts ?? []) {
       if (part.functionCall !== undefined) {
         const index = this.tools++;
-        const call = part.functionCall;
+        // Calls arrive whole, each in one chunk: the whole call, signature included, goes out at once.
+        const call = toToolCall(
+          part.functionCall,
+          toolCallId(response.responseId ?? this.id, index),
+          part.thoughtSignature,
+        );
         calls ??= [];
-        calls.push({
-          index,
-          id: toolCallId(response.responseId ?? this.id, index),
-          type: "function",
-          function: { name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}) },
-        });
-      } else if (typeof part.text === "string" && part.text !== "") {
-        if (part.thought === true) reasoning = (reasoning ?? "") + part.text;
-        else content = (content ?? "") + part.text;
+        calls.push({ index, ...call });
+      } else if (typeof part.text === "string") {
+        if (part.thought === true) {
+          if (part.text !== "") reasoning = (reasoning ?? "") + part.text;
+        } else {
+          if (part.text !== "") content = (content ?? "") + part.text;
+          // The signature of an answer without calls may come alone, on a last empty text part.
+          if (part.thoughtSignature !== undefined) {
+            signatures ??= [];
+            signatures.push(part.thoughtSignature);
+          }
+        }
       }
     }
-    if (content !== undefined || reasoning !== undefined || calls !== undefined || !this.roleSent) {
+    if (
+      content !== undefined ||
+      reasoning !== undefined ||
+      calls !== undefined ||
+      signatures !== undefined ||
+      !this.roleSent
+    ) {
       const delta: ChatCompletionChunk["choices"][number]["delta"] = {};
       if (!this.roleSent) {
         delta.role = "assistant";
@@ -81,6 +97,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
       if (reasoning !== undefined) delta.reasoning_content = reasoning;
       if (content !== undefined) delta.content = content;
       if (calls !== undefined) delta.tool_calls = calls;
+      if (signatures !== undefined) delta.provider_specific_fields = { thought_signatures: signatures };
       out.enqueue(this.chunk(delta, null));
     }
     if (candidate.finishReason !== undefined) {
