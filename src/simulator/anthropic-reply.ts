@@ -1,6 +1,7 @@
 // Anthropic Messages answers: the message body and its SSE event sequence, thinking blocks included.
 
 import type { Frame } from "./exchange";
+import { thinkingSignature } from "./replay";
 import { estimateTokens, type Plan, splitFragments, splitWords } from "./reply";
 
 export interface AnthropicReply {
@@ -49,9 +50,9 @@ function toolUseIds(reply: AnthropicReply): string[] {
   return answer.kind === "tools" ? answer.calls.map((_, index) => `toolu_${reply.id.slice(4)}${index}`) : [];
 }
 
-/** Opaque, like the real one; clients must send it back unchanged with the thinking block. */
+/** Opaque, like the real one; clients must send it back unchanged with the thinking block (checked in replay.ts). */
 function signature(reply: AnthropicReply): string {
-  return Buffer.from(`spendex-simulator:${reply.id}`).toString("base64");
+  return thinkingSignature(reply.thinking ?? "");
 }
 
 export function message(reply: AnthropicReply) {

@@ -5,6 +5,7 @@ import type { Dialect, Exchange } from "./exchange";
 import { anthropicHistoryError } from "./history";
 import { anthropicImageError } from "./images";
 import { readJson } from "./openai";
+import { anthropicReplayError } from "./replay";
 import { type Conversation, type JsonSchema, nextId, planAnswer, type ToolSpec, textOf } from "./reply";
 
 const ERROR_TYPES: Record<number, [string, string]> = {
@@ -75,6 +76,8 @@ export async function handleAnthropic(exchange: Exchange, requireKey: string | u
   if (history) return exchange.error(anthropicDialect, 400, history);
   const image = anthropicImageError(request.messages);
   if (image) return exchange.error(anthropicDialect, 400, image);
+  const replay = anthropicReplayError(request.messages, thinkingText(request) !== undefined);
+  if (replay) return exchange.error(anthropicDialect, 400, replay);
   exchange.record.model = request.model;
   exchange.record.stream = request.stream === true;
   const fault = exchange.takeFault(request.model);

@@ -1,10 +1,12 @@
 // Gemini answers: the GenerateContentResponse and its stream chunks, thought parts and safety blocks included.
 
+import { callSignature } from "./replay";
 import { estimateTokens, type Plan, splitWords } from "./reply";
 
 export interface Part {
   text?: string;
   thought?: boolean;
+  thoughtSignature?: string;
   functionCall?: { name?: string; args?: unknown };
   functionResponse?: { name?: string; response?: unknown };
 }
@@ -15,6 +17,8 @@ export interface GeminiReply {
   model: string;
   responseId: string;
   thought?: Part;
+  /** A thinking model signs its first function call (Gemini 3 always; 2.5 when it thinks). */
+  signed?: boolean;
 }
 
 export function partsText(parts: Part[] | undefined): string {
@@ -46,10 +50,16 @@ function usage(plan: Plan, thoughts: number, candidates: number) {
   return metadata;
 }
 
-function parts(plan: Plan): Part[] {
+function parts(plan: Plan, signed = false): Part[] {
   const answer = plan.answer;
   if (answer.kind === "tools") {
-    return answer.calls.map((call) => ({ functionCall: { name: call.name, args: call.input } }));
+    return answer.calls.map((call, index) => {
+      const functionCall = { name: call.name, args: call.input };
+      // Parallel calls: only the first carries the signature, as Gemini does.
+      return signed && index === 0
+        ? { functionCall, thoughtSignature: callSignature(functionCall) }
+        : { functionCall };
+    });
   }
   return [{ text: answer.text }];
 }
@@ -65,8 +75,9 @@ function blocked(plan: Plan): boolean {
   return plan.answer.kind === "text" && plan.answer.finish === "content_filter";
 }
 
-export function response({ plan, thoughts, model, responseId, thought }: GeminiReply) {
-  const content = { parts: thought ? [thought, ...parts(plan)] : parts(plan), role: "model" };
+export function response({ plan, thoughts, model, responseId, thought, signed }: GeminiReply) {
+  const answer = parts(plan, signed);
+  const content = { parts: thought ? [thought, ...answer] : answer, role: "model" };
   return {
     candidates: [blocked(plan) ? BLOCKED : { content, finishReason: finishReason(plan), index: 0 }],
     usageMetadata: usage(plan, thoughts, plan.tokens.completion),
@@ -76,10 +87,10 @@ export function response({ plan, thoughts, model, responseId, thought }: GeminiR
 }
 
 /** Stream chunks: text a few words at a time with running usage; function calls whole, in one chunk. */
-export function streamChunks({ plan, thoughts, model, responseId, thought }: GeminiReply) {
+export function streamChunks({ plan, thoughts, model, responseId, thought, signed }: GeminiReply) {
   const answer = plan.answer;
   const pieces: Part[][] =
-    answer.kind === "tools" ? [parts(plan)] : splitWords(answer.text).map((text) => [{ text }]);
+    answer.kind === "tools" ? [parts(plan, signed)] : splitWords(answer.text).map((text) => [{ text }]);
   if (thought) pieces.unshift([thought]);
   let chars = 0;
   const chunks = pieces.map((piece, index) => {

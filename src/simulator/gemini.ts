@@ -5,6 +5,7 @@ import { type GeminiReply, type Part, partsText, response, streamChunks } from "
 import { geminiHistoryError } from "./history";
 import { geminiImageError } from "./images";
 import { readJson } from "./openai";
+import { geminiReplayError, geminiValidatesSignatures } from "./replay";
 import { type Conversation, type JsonSchema, nextId, planAnswer, type ToolSpec } from "./reply";
 
 const STATUS_NAMES: Record<number, [string, string]> = {
@@ -91,6 +92,8 @@ export async function handleGemini(
   if (history) return exchange.error(geminiDialect, 400, history);
   const image = geminiImageError(request.contents);
   if (image) return exchange.error(geminiDialect, 400, image);
+  const replay = geminiReplayError(request.contents, model);
+  if (replay) return exchange.error(geminiDialect, 400, replay);
   const fault = exchange.takeFault(model);
   const pending = exchange.preempt(geminiDialect, fault);
   const early = pending instanceof Promise ? await pending : pending;
@@ -98,6 +101,7 @@ export async function handleGemini(
   const plan = planAnswer(toConversation(request), exchange.controls());
   const thoughts = thoughtsTokens(model, request);
   const reply: GeminiReply = { plan, thoughts, model, responseId: nextId() };
+  if (thoughts > 0 || geminiValidatesSignatures(model)) reply.signed = true;
   if (thoughts > 0 && request.generationConfig?.thinkingConfig?.includeThoughts === true) {
     // Thought summaries come first, as text parts flagged `thought: true`.
     reply.thought = {
