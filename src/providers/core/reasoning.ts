@@ -78,7 +78,7 @@ export function carriesForeignReasoning(messages: ChatMessage[]): boolean {
 
 /**
  * The messages without those fields, for an OpenAI-compatible upstream: strict ones (Fireworks, Databricks, Azure AI)
- * refuse unknown message fields, and OpenAI limits tool-call ids in length. `reasoning_content` stays: DeepSeek
+ * refuse unknown message fields, and a signature makes a tool-call id kilobytes long. `reasoning_content` stays: DeepSeek
  * requires it back on tool-call turns and others ignore it. Messages without the fields are the same objects.
  */
 export function withoutForeignReasoning(messages: ChatMessage[]): ChatMessage[] {
