@@ -23,7 +23,8 @@ const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
 const GLOVE_WORDS = 40000;
 
 export const USAGE = `usage:
-  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--train key=value,...] [--cache DIR]
+  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--experts N] [--train key=value,...]
+                      [--cache DIR]
   spendex model eval --data FILE [--json] [--model PATH]
   spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;
 
@@ -31,6 +32,19 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** A wrong option value, found after node:util parseArgs accepted the options. */
 class UsageError extends Error {}
+
+/**
+ * `--experts N`: gated experts over the structural signals per member (0 = none); absent, the build's
+ * `DEFAULT_EXPERTS`. A non-negative integer, as the cross-validation runner's `--experts` takes.
+ */
+export function parseExpertsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const experts = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(experts)) {
+    throw new UsageError(`--experts must be a non-negative integer, got ${value}`);
+  }
+  return experts;
+}
 
 /** node:util parseArgs's errors (unknown option, missing value...). */
 function isArgumentError(error: unknown): boolean {
@@ -112,6 +126,7 @@ async function build(args: string[]): Promise<number> {
       out: { type: "string", default: DEFAULT_OUT },
       seed: { type: "string", default: "5" },
       ensemble: { type: "string" },
+      experts: { type: "string" },
       train: { type: "string", default: "" },
       cache: { type: "string", default: join(REPO_ROOT, ".cache") },
     },
@@ -124,6 +139,7 @@ async function build(args: string[]): Promise<number> {
   if (ensemble !== undefined && !(Number.isInteger(ensemble) && ensemble >= 1)) {
     throw new UsageError(`--ensemble must be a positive integer, got ${values.ensemble}`);
   }
+  const experts = parseExpertsOption(values.experts);
   const train = readCorpus(join(dataDir, "train.jsonl"));
   const dev = readCorpus(join(dataDir, "dev.jsonl"));
   log(`read ${train.length} train and ${dev.length} dev requests from ${dataDir}`);
@@ -135,7 +151,15 @@ async function build(args: string[]): Promise<number> {
   const { parseTrainOverrides } = await import("../classify/build/cross-validate");
   const overrides = parseTrainOverrides(values.train);
   const glove = loadGlove(values.cache, GLOVE_WORDS, log);
-  const result = buildModel({ train, dev, glove, ensemble, training: { ...overrides, seed }, log });
+  const result = buildModel({
+    train,
+    dev,
+    glove,
+    ensemble,
+    experts,
+    training: { ...overrides, seed },
+    log,
+  });
 
   mkdirSync(outDir, { recursive: true });
   const modelPath = join(outDir, "tier-classifier.onnx");

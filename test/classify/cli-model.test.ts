@@ -2,7 +2,7 @@
 
 import { afterEach, expect, spyOn, test } from "bun:test";
 import { join } from "node:path";
-import { runModelCommand } from "../../src/cli/model";
+import { parseExpertsOption, runModelCommand } from "../../src/cli/model";
 
 const fixture = join(import.meta.dir, "../fixtures/classify/labelled.jsonl");
 const spies: Array<{ mockRestore(): void }> = [];
@@ -36,4 +36,20 @@ test.each([
 ])("%p exits with %i", async (argv, code) => {
   capture(process.stderr);
   expect(await runModelCommand(argv)).toBe(code);
+});
+
+test.each([
+  [undefined, undefined],
+  ["0", 0],
+  ["8", 8],
+  ["16", 16],
+])(
+  "model build --experts %p builds %p gated experts per member (absent: the build's default)",
+  (value, experts) => {
+    expect(parseExpertsOption(value)).toBe(experts);
+  },
+);
+
+test.each(["x", "-1", "2.5", "", "8e0", " 8"])("model build --experts %p is refused", (value) => {
+  expect(() => parseExpertsOption(value)).toThrow(`--experts must be a non-negative integer, got ${value}`);
 });

@@ -78,6 +78,11 @@ test.each([
     "spendex model build [--data DIR]",
   ],
   [
+    ["model", "build", "--experts", "x"],
+    "spendex model build: --experts must be a non-negative integer, got x",
+    "spendex model build [--data DIR]",
+  ],
+  [
     ["model", "build", "--ensemble", "0"],
     "spendex model build: --ensemble must be a positive integer, got 0",
     "spendex model build [--data DIR]",
