@@ -10,7 +10,14 @@ export type { DeadLetterEntry } from "./dead-letter";
 export type { IssuedKey, KeyEnv, KeyRecord, KeyRepository } from "./keys";
 export { generateKey, hashKey, parseKey } from "./keys";
 export type { PostgresStore } from "./postgres";
-export { openSharedCounter, type SharedBudgetCounter, type SharedBudgetKey } from "./redis";
+export {
+  openSharedCounter,
+  openSharedRateCounter,
+  type SharedBudgetCounter,
+  type SharedBudgetKey,
+  type SharedRateCounter,
+  type SharedRateVerdict,
+} from "./redis";
 export type { RequestLog } from "./request-log";
 export type { Db, SqliteStore } from "./sqlite";
 export {

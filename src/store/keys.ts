@@ -1,7 +1,7 @@
 // Issued API keys: generation, hashing, and the repository. Only hashes are stored.
 
 import { randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as schema from "./schema";
 import { apiKeys } from "./schema";
@@ -24,6 +24,8 @@ export interface KeyRecord {
   policy: string | null;
   allowedProviders: string[] | null;
   failover: string | null;
+  /** Requests per minute; null: the key has no rate limit of its own. */
+  rpmLimit: number | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -76,6 +78,7 @@ export function newKeyRow(options: CreateKeyOptions): IssuedKey & { row: Row } {
     policy: options.policy ?? null,
     allowedProviders: options.allowedProviders ? JSON.stringify(options.allowedProviders) : null,
     failover: options.failover ?? null,
+    rpmLimit: options.rpmLimit ?? null,
     createdAt: Date.now(),
     revokedAt: null,
   };
@@ -112,6 +115,17 @@ export class KeyRepository implements KeyStore {
 
   list(): KeyRecord[] {
     return this.db.select().from(apiKeys).orderBy(apiKeys.createdAt).all().map(toRecord);
+  }
+
+  /** Returns false when no active key has that name. */
+  setRpmLimit(name: string, rpmLimit: number | null): boolean {
+    const changed = this.db
+      .update(apiKeys)
+      .set({ rpmLimit })
+      .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id })
+      .all();
+    return changed.length > 0;
   }
 
   /** Returns false when no active key has that name. */

@@ -122,3 +122,74 @@ export function openSharedCounter(url: string, options: SharedCounterOptions = {
     },
   };
 }
+
+/** One key's verdict from the shared bucket (see gateway/rate-limit.ts for the algorithm). */
+export type SharedRateVerdict =
+  | { allowed: true; remaining: number }
+  | { allowed: false; retryAfterMs: number };
+
+export interface SharedRateCounter {
+  /** Takes one request from the key's bucket of `limit` a minute, or says how long until one is free. */
+  take(id: string, limit: number): Promise<SharedRateVerdict>;
+  close(): Promise<void>;
+}
+
+// GCRA in one script: KEYS[1] holds the time (ms) at which the key's bucket is full again; ARGV: limit, period ms.
+// Redis's own clock (TIME) is the one clock, so instances with skewed clocks still share one bucket.
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local interval = period / limit
+local full = tonumber(redis.call('GET', KEYS[1]) or '0')
+if full < now then full = now end
+local ahead = full + interval - now
+if ahead > period + 0.000001 then
+  return {0, string.format('%.3f', ahead - period)}
+end
+redis.call('SET', KEYS[1], string.format('%.3f', now + ahead), 'PX', math.ceil(ahead))
+return {1, string.format('%d', math.floor((period - ahead) / interval + 0.000000001))}
+`;
+
+interface RateScriptedRedis extends Redis {
+  spendexRateTake(...args: Array<string | number>): Promise<[number, string]>;
+}
+
+/**
+ * Per-key request buckets in Redis. A connection of its own with a short command timeout: a slow or absent Redis
+ * must cost a limited request at most that long before the gateway falls back to its own buckets.
+ */
+export function openSharedRateCounter(
+  url: string,
+  options: SharedCounterOptions & { commandTimeoutMs?: number } = {},
+): SharedRateCounter {
+  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
+    throw new Error(`REDIS_URL must look like redis://HOST:PORT[/DB] (see README: Storage)`);
+  }
+  const redis = new Redis(url, {
+    keyPrefix: options.prefix ?? "spendex:",
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 250,
+  }) as RateScriptedRedis;
+  let reported = { message: "", at: 0 };
+  redis.on("error", (error: Error) => {
+    const now = Date.now();
+    if (error.message === reported.message && now - reported.at < 30_000) return;
+    reported = { message: error.message, at: now };
+    options.onError?.(error);
+  });
+  redis.defineCommand("spendexRateTake", { lua: TAKE, numberOfKeys: 1 });
+  return {
+    async take(id, limit) {
+      const [allowed, value] = await redis.spendexRateTake(`ratelimit:key:${id}`, limit, 60_000);
+      return Number(allowed) === 1
+        ? { allowed: true, remaining: Number(value) }
+        : { allowed: false, retryAfterMs: Number(value) };
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

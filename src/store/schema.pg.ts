@@ -26,6 +26,7 @@ export const apiKeys = pgTable("api_keys", {
   policy: text("policy"),
   allowedProviders: text("allowed_providers"),
   failover: text("failover"),
+  rpmLimit: integer("rpm_limit"),
   createdAt: epochMs("created_at").notNull(),
   revokedAt: epochMs("revoked_at"),
 });

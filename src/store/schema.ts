@@ -15,6 +15,8 @@ export const apiKeys = sqliteTable("api_keys", {
   /** JSON array of provider names this key may use; null means every connected provider. */
   allowedProviders: text("allowed_providers"),
   failover: text("failover"),
+  /** Requests per minute this key may send (token bucket, see gateway/rate-limit.ts); null: no limit of its own. */
+  rpmLimit: integer("rpm_limit"),
   createdAt: integer("created_at").notNull(),
   revokedAt: integer("revoked_at"),
 });

@@ -57,6 +57,8 @@ export interface CreateKeyOptions {
   policy?: string;
   allowedProviders?: string[];
   failover?: string;
+  /** Requests per minute; absent: no limit of the key's own. */
+  rpmLimit?: number;
 }
 
 export interface KeyStore {
@@ -64,6 +66,8 @@ export interface KeyStore {
   byId(id: string): MaybePromise<KeyRecord | undefined>;
   byName(name: string): MaybePromise<KeyRecord | undefined>;
   list(): MaybePromise<KeyRecord[]>;
+  /** Sets (a number) or removes (null) an active key's requests-per-minute limit; false when no active key has that name. */
+  setRpmLimit(name: string, rpmLimit: number | null): MaybePromise<boolean>;
   /** Resolves false when no active key has that name. */
   revoke(name: string): MaybePromise<boolean>;
 }

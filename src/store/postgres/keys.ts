@@ -46,6 +46,16 @@ export class PgKeyRepository implements KeyStore {
     return (await this.db.select().from(apiKeys).orderBy(apiKeys.createdAt)).map(toRecord);
   }
 
+  async setRpmLimit(name: string, rpmLimit: number | null): Promise<boolean> {
+    await this.ready;
+    const changed = await this.db
+      .update(apiKeys)
+      .set({ rpmLimit })
+      .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id });
+    return changed.length > 0;
+  }
+
   async revoke(name: string): Promise<boolean> {
     await this.ready;
     const revoked = await this.db
