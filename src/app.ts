@@ -10,6 +10,7 @@ import {
   BudgetGuard,
   createGateway,
   type Gateway,
+  RateLimiter,
   webhookAlerts,
 } from "./gateway";
 import { Breakers } from "./gateway/breaker";
@@ -17,7 +18,7 @@ import { LatencyTracker } from "./gateway/latency";
 import { type App, createApp } from "./http";
 import { createAdapter, type ProviderAdapter } from "./providers";
 import { loadRouting, type Routing } from "./routing";
-import { openSharedCounter, openStore, type Store } from "./store";
+import { openSharedCounter, openSharedRateCounter, openStore, type Store } from "./store";
 
 export interface Server<S extends Store = Store> {
   app: App;
@@ -77,6 +78,19 @@ export async function buildServer<S extends Store = Store>(
     ...(shared ? { shared } : {}),
     onError: (error) => log(`budgets: ${(error as Error).message}`),
   });
+  // Per-key request limits: one bucket per key in Redis with REDIS_URL (falling back to this instance's own while
+  // Redis cannot be reached), else in this instance's memory.
+  const sharedRates = settings.redisUrl
+    ? openSharedRateCounter(settings.redisUrl, {
+        ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
+        onError: (error) => log(`shared rate limits: ${(error as Error).message}`),
+      })
+    : undefined;
+  const rateLimiter = new RateLimiter({
+    ...(sharedRates ? { shared: sharedRates } : {}),
+    onError: (error) =>
+      log(`rate limits: Redis unavailable, limiting per instance: ${(error as Error).message}`),
+  });
   const breakers = new Breakers(settings.breaker);
   const latency = new LatencyTracker();
   const routing: Routing | undefined =
@@ -99,6 +113,7 @@ export async function buildServer<S extends Store = Store>(
     store,
     adapters,
     budgets,
+    rateLimiter,
     breakers,
     latency,
     ...(auto ? { auto } : {}),
@@ -138,6 +153,7 @@ export async function buildServer<S extends Store = Store>(
       await routing?.close();
       await alerts?.drain();
       await shared?.close();
+      await sharedRates?.close();
       await store.close();
     },
   };

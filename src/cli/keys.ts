@@ -5,7 +5,8 @@ import type { Store } from "../store";
 import { printTable } from "./table";
 
 export const USAGE = `usage:
-  spendex keys create --name NAME [--env live|test] [--team TEAM] [--policy NAME] [--providers a,b] [--failover off|same-provider|equivalent]
+  spendex keys create --name NAME [--env live|test] [--team TEAM] [--policy NAME] [--providers a,b] [--failover off|same-provider|equivalent] [--rpm N]
+  spendex keys update NAME --rpm N|off
   spendex keys list [--json]
   spendex keys revoke NAME`;
 
@@ -29,9 +30,12 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
         policy: { type: "string" },
         providers: { type: "string" },
         failover: { type: "string" },
+        rpm: { type: "string" },
       },
     });
     if (!values.name) return usage("--name is required");
+    const rpm = values.rpm === undefined ? null : parseRpm(values.rpm, false);
+    if (rpm === undefined) return usage(RPM_PROBLEM);
     if (values.env !== "live" && values.env !== "test") return usage("--env must be live or test");
     if (values.failover && !["off", "same-provider", "equivalent"].includes(values.failover)) {
       return usage("--failover must be off, same-provider or equivalent");
@@ -56,6 +60,7 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
         ...(values.policy ? { policy: values.policy } : {}),
         ...(providers ? { allowedProviders: providers } : {}),
         ...(values.failover ? { failover: values.failover } : {}),
+        ...(rpm !== null ? { rpmLimit: rpm } : {}),
       });
       console.error(
         `Created key '${issued.record.name}' (${issued.record.env}). It is shown once; store it now.`,
@@ -76,11 +81,35 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
       team: key.team ?? "",
       policy: key.policy ?? "",
       providers: key.allowedProviders?.join(",") ?? "all",
+      rpm: json ? key.rpmLimit : (key.rpmLimit ?? "off"),
       status: key.revokedAt ? "revoked" : "active",
       created: new Date(key.createdAt).toISOString().slice(0, 19),
     }));
     if (json) console.log(JSON.stringify(rows));
     else printTable(rows);
+    return 0;
+  }
+  if (action === "update") {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { rpm: { type: "string" } },
+      allowPositionals: true,
+    });
+    const [name, ...extra] = positionals;
+    if (!name || extra.length > 0) return usage("update needs exactly one key name");
+    if (values.rpm === undefined) return usage("update needs --rpm N|off");
+    const rpm = parseRpm(values.rpm, true);
+    if (rpm === undefined) return usage(RPM_PROBLEM);
+    if (!(await store.keys.setRpmLimit(name, rpm))) {
+      console.error(`spendex: no active key named '${name}'`);
+      return 1;
+    }
+    // Servers cache a key for 2 s (gateway/authenticate.ts), so this is in force everywhere within 2 s.
+    console.log(
+      rpm === null
+        ? `Removed the rate limit of '${name}' (in effect within 2 s).`
+        : `'${name}' may send ${rpm} requests per minute (in effect within 2 s).`,
+    );
     return 0;
   }
   if (action === "revoke") {
@@ -94,6 +123,17 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
     return 0;
   }
   return usage(action ? `unknown keys action '${action}'` : "");
+}
+
+const MAX_RPM = 1_000_000;
+const RPM_PROBLEM = `--rpm must be a whole number of requests per minute from 1 to ${MAX_RPM.toLocaleString("en")} (or off, with update)`;
+
+/** N → N; `off` → null when allowed; anything else → undefined (a usage error). */
+function parseRpm(text: string, offAllowed: boolean): number | null | undefined {
+  if (offAllowed && text === "off") return null;
+  if (!/^[1-9][0-9]*$/.test(text)) return undefined;
+  const rpm = Number(text);
+  return rpm <= MAX_RPM ? rpm : undefined;
 }
 
 function usage(problem: string): number {

@@ -5,6 +5,7 @@ import type { Classification } from "../classify/types";
 import type { ChatRequest } from "../openai/types";
 import type { KeyRecord } from "../store";
 import type { BudgetView } from "./budgets";
+import type { Admission } from "./rate-limit";
 
 export const STAGES = [
   "authenticate",
@@ -52,6 +53,8 @@ export interface RequestContext {
   /** Epoch ms at arrival. */
   time: number;
   key?: KeyRecord;
+  /** The key's own rate limit and what is left of it, when the key has one. */
+  rate?: Admission;
   agent?: string;
   request?: ChatRequest;
   requestedModel?: string;
