@@ -77,3 +77,57 @@ test("a provider or policy the configuration does not name is refused, nothing i
   );
   expect(good.code).toBe(0);
 });
+
+test("--rpm at creation, keys update --rpm N|off, shown by list; bad values exit 2 with the usage", () => {
+  const created = spendex("keys", "create", "--name", "agent-loop", "--rpm", "60");
+  expect(created.code).toBe(0);
+  const rpmOf = (name: string, args: string[] = ["--json"]) => {
+    const rows = JSON.parse(spendex("keys", "list", ...args).stdout) as Array<{ name: string; rpm: unknown }>;
+    return rows.find((row) => row.name === name)?.rpm;
+  };
+  expect(rpmOf("agent-loop")).toBe(60);
+  expect(rpmOf("backend")).toBeNull();
+
+  const updated = spendex("keys", "update", "agent-loop", "--rpm", "600");
+  expect(updated.code).toBe(0);
+  expect(updated.stdout).toBe("'agent-loop' may send 600 requests per minute (in effect within 2 s).\n");
+  expect(rpmOf("agent-loop")).toBe(600);
+  const table = spendex("keys", "list").stdout;
+  expect(table.split("\n")[0]).toContain("rpm");
+  expect(table.split("\n").find((line) => line.startsWith("agent-loop"))).toContain("600");
+
+  const removed = spendex("keys", "update", "agent-loop", "--rpm", "off");
+  expect(removed.code).toBe(0);
+  expect(removed.stdout).toBe("Removed the rate limit of 'agent-loop' (in effect within 2 s).\n");
+  expect(rpmOf("agent-loop")).toBeNull();
+  expect(table.split("\n").find((line) => line.startsWith("backend"))).toContain("off");
+
+  for (const args of [
+    ["create", "--name", "bad-rpm", "--rpm", "0"],
+    ["create", "--name", "bad-rpm", "--rpm", "1.5"],
+    ["create", "--name", "bad-rpm", "--rpm", "off"],
+    ["create", "--name", "bad-rpm", "--rpm", "1000001"],
+    ["update", "agent-loop", "--rpm=-3"],
+  ]) {
+    const result = spendex("keys", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "--rpm must be a whole number of requests per minute from 1 to 1,000,000",
+    );
+    expect(result.stderr).toContain("spendex keys update NAME --rpm N|off");
+  }
+  for (const [args, problem] of [
+    [["update", "agent-loop"], "update needs --rpm N|off"],
+    [["update", "--rpm", "5"], "update needs exactly one key name"],
+    [["update", "agent-loop", "--rpm", "5", "--team", "x"], "Unknown option '--team'"],
+  ] as const) {
+    const result = spendex("keys", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(problem);
+    expect(result.stderr).toContain("usage:");
+  }
+  expect(rpmOf("bad-rpm")).toBeUndefined();
+  const missing = spendex("keys", "update", "nobody", "--rpm", "5");
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain("no active key named 'nobody'");
+});

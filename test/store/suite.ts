@@ -79,6 +79,24 @@ export function repositorySuite(name: string, backend: Backend, options: SuiteOp
       expect((await store.keys.byId(issued.record.id))?.revokedAt).toBeNumber();
     });
 
+    test("keys: an rpm limit is stored at creation, changed, removed; a revoked key's is not", async () => {
+      const store = await open();
+      const name = unique("limited");
+      const issued = await store.keys.create({ name, env: "live", rpmLimit: 30 });
+      expect(issued.record.rpmLimit).toBe(30);
+      expect((await store.keys.byId(issued.record.id))?.rpmLimit).toBe(30);
+      expect(await store.keys.setRpmLimit(name, 600)).toBe(true);
+      expect((await store.keys.byName(name))?.rpmLimit).toBe(600);
+      expect(await store.keys.setRpmLimit(name, null)).toBe(true);
+      expect((await store.keys.byName(name))?.rpmLimit).toBeNull();
+      const plain = await store.keys.create({ name: unique("plain"), env: "live" });
+      expect(plain.record.rpmLimit).toBeNull();
+      expect(await store.keys.setRpmLimit(unique("absent"), 5)).toBe(false);
+      await store.keys.revoke(name);
+      expect(await store.keys.setRpmLimit(name, 5)).toBe(false);
+      expect((await store.keys.byName(name))?.rpmLimit).toBeNull();
+    });
+
     test("budgets: set (upsert), list, remove, spend of an unused period is zero", async () => {
       const store = await open();
       const name = unique("team");
