@@ -86,6 +86,7 @@ const SHARED_RETRY_MS = 1_000;
 export class RateLimiter {
   readonly local: TokenBuckets;
   private sharedDownUntil = 0;
+  private sharedDown = false;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
     this.local = new TokenBuckets(options.now);
@@ -100,12 +101,16 @@ export class RateLimiter {
     const shared = this.options.shared;
     if (shared && Date.now() >= this.sharedDownUntil) {
       return shared.take(key.id, limit).then(
-        (verdict) => decide(verdict, limit),
+        (verdict) => {
+          this.sharedDown = false;
+          return decide(verdict, limit);
+        },
         (error: unknown) => {
           // Fail open to this instance's own buckets: a Redis outage must not refuse every limited key, and the
-          // limit still holds per instance meanwhile (decision 0006).
+          // limit still holds per instance meanwhile (decision 0006). Reported once per outage.
           this.sharedDownUntil = Date.now() + SHARED_RETRY_MS;
-          this.options.onError?.(error);
+          if (!this.sharedDown) this.options.onError?.(error);
+          this.sharedDown = true;
           return decide(this.local.take(key.id, limit), limit);
         },
       );

@@ -136,6 +136,12 @@ describe("rate limiter", () => {
     expect(limiter.admit(key(2))).toEqual({ limit: 2, remaining: 0 });
     expect(() => limiter.admit(key(2))).toThrow("allows 2 requests per minute");
     expect([calls, errors.length]).toEqual([1, 1]);
+    await Bun.sleep(1_010);
+    // Asked again after a second; still down: not reported again for the same outage.
+    const again = limiter.admit(key(2));
+    expect(again).toBeInstanceOf(Promise);
+    await expect(again).rejects.toThrow("allows 2 requests per minute");
+    expect([calls, errors.length]).toEqual([2, 1]);
   });
 });
 
