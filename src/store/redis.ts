@@ -172,6 +172,8 @@ export function openSharedRateCounter(
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: options.commandTimeoutMs ?? 250,
+    // Connects at the first limited request: a deployment without rate limits opens no second connection.
+    lazyConnect: true,
   }) as RateScriptedRedis;
   let reported = { message: "", at: 0 };
   redis.on("error", (error: Error) => {
