@@ -126,6 +126,7 @@ export async function buildServer<S extends Store = Store>(
   const app = createApp({
     gateway,
     catalog,
+    metrics: settings.metrics,
     readiness: async () => {
       const storeOk = await store.ping();
       const extra = routing?.readiness() ?? {};

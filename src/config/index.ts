@@ -29,6 +29,8 @@ export interface Settings {
   budgets: BudgetConfig[];
   webhookUrl: string | undefined;
   log: { batchSize: number; flushIntervalMs: number; deadLetterPath?: string };
+  /** `GET /metrics`: served unless disabled; with a token, only to `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
     },
     budgets: file.budgets ?? [],
     webhookUrl: file.alerts?.webhookUrl,
+    metrics: { enabled: file.metrics?.enabled ?? true, token: env.METRICS_TOKEN || undefined },
     log: {
       batchSize: file.log?.batchSize ?? DEFAULT_LOG_BATCH,
       flushIntervalMs: file.log?.flushIntervalMs ?? 50,

@@ -133,6 +133,8 @@ export const ConfigSchema = T.Object(
     alerts: T.Optional(
       T.Object({ webhookUrl: T.Optional(T.String({ minLength: 1 })) }, { additionalProperties: false }),
     ),
+    /** `GET /metrics`: on by default; the env's METRICS_TOKEN, when set, guards it. */
+    metrics: T.Optional(T.Object({ enabled: T.Optional(T.Boolean()) }, { additionalProperties: false })),
     log: T.Optional(
       T.Object(
         {

@@ -21,6 +21,8 @@ import {
 import { ClientAbortError, type DispatchDeps, dispatch } from "./dispatch";
 import { completionChars, usageOf } from "./estimate";
 import { LatencyTracker } from "./latency";
+import { GatewayMetrics } from "./metrics";
+import { renderMetrics } from "./metrics/gauges";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
 import { RateLimiter } from "./rate-limit";
 import { record } from "./record";
@@ -31,6 +33,7 @@ import { CallTimeouts } from "./timeouts";
 export { type AlertSender, webhookAlerts } from "./alerts";
 export { type Alert, BudgetGuard, type BudgetView, periodEnd, periodStart } from "./budgets";
 export type { RequestContext } from "./context";
+export { GatewayMetrics, METRICS_CONTENT_TYPE } from "./metrics";
 export { RateLimiter, TokenBuckets } from "./rate-limit";
 
 /** `auto` routing: classify the request and let the policy choose; fills the context, returns models in order. */
@@ -69,6 +72,8 @@ export interface Gateway {
   latency: LatencyTracker;
   /** Requests (streams included) that have started and not yet been recorded. */
   inFlight(): number;
+  /** Prometheus text exposition of the counters, histograms and gauges (see README "Metrics"). */
+  metrics(): string;
   /** Resolves once every request in flight has been answered and recorded, or after `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -80,6 +85,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const breakers = deps.breakers ?? new Breakers(settings.breaker);
   const latency = deps.latency ?? new LatencyTracker();
   const connected = new Set(deps.adapters.keys());
+  const metrics = new GatewayMetrics();
   const baseline = catalog.resolve(settings.baselineModel);
   const baselineId = baseline?.id ?? settings.baselineModel;
   const dispatchDeps: DispatchDeps = {
@@ -103,7 +109,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
   const recordAndSettle = (context: RequestContext, capture: RequestContext["request"]) => {
     try {
-      record(context, store.log, settings.capturePrompts ? capture : undefined);
+      record(context, store.log, settings.capturePrompts ? capture : undefined, metrics);
     } finally {
       settled();
     }
@@ -271,6 +277,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     breakers,
     latency,
     inFlight: () => active,
+    metrics: () =>
+      renderMetrics(metrics, {
+        breakers,
+        models: () => catalog.all(),
+        connected,
+        inFlight: () => active,
+        log: store.log,
+      }),
     drain: (timeoutMs) =>
       active === 0
         ? Promise.resolve()

@@ -1,18 +1,21 @@
-// record: turns the finished request context into one log row, queued for the batched writer.
+// record: turns the finished request context into one log row, queued for the batched writer, and counts it.
 
 import type { ChatRequest } from "../openai/types";
 import { JsonText, type RequestLogStore } from "../store";
 import type { RequestContext } from "./context";
+import type { GatewayMetrics } from "./metrics";
 
 export function record(
   context: RequestContext,
   log: RequestLogStore,
   capture: ChatRequest | undefined,
+  metrics: GatewayMetrics,
 ): void {
   const start = performance.now();
   context.release?.(context.costUsd);
   context.release = undefined;
   const tokens = context.tokens;
+  const totalMs = performance.now() - context.startedAt;
   const row = {
     id: context.id,
     time: context.time,
@@ -34,7 +37,7 @@ export function record(
     costUsd: context.costUsd,
     usageEstimated: context.usageEstimated === true,
     savedUsd: context.savedUsd,
-    totalMs: performance.now() - context.startedAt,
+    totalMs,
     // JSON columns are serialised by the log's batch flush, off the request path.
     stages: new JsonText(context.stages, roundMs),
     attempts: new JsonText(context.attempts),
@@ -45,6 +48,7 @@ export function record(
     decisionInput: context.policy?.input === undefined ? null : new JsonText(context.policy.input),
     capturedRequest: capture ? new JsonText(capture) : null,
   };
+  metrics.observe(context, totalMs);
   context.stages.record = performance.now() - start;
   log.record(row);
 }

@@ -1,9 +1,10 @@
 // The HTTP surface (the only importer of elysia): routes, auth for side routes, OpenAI-style error rendering.
 
+import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { Catalog, CatalogModel } from "../catalog";
 import { SpendexError, toErrorBody } from "../errors";
-import type { Gateway } from "../gateway";
+import { type Gateway, METRICS_CONTENT_TYPE } from "../gateway";
 
 type Readiness = Record<string, unknown> & { ok: boolean };
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   catalog: Catalog;
   /** Readiness checks beyond the gateway's own: store reachable, catalog loaded, policies compiled... */
   readiness: () => Readiness | Promise<Readiness>;
+  /** `GET /metrics`: off answers 404; a token requires `Authorization: Bearer <token>`. Default: on, open. */
+  metrics?: { enabled: boolean; token: string | undefined };
 }
 
 const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
@@ -25,6 +28,39 @@ function decodeId(raw: string): string {
   }
 }
 
+/** SHA-256 digests are compared, so the comparison takes the same time whatever the length of what was sent. */
+const digest = (text: string) => Bun.SHA256.hash(text) as Uint8Array;
+
+/** Guards `/metrics` with its own token (a scraper has no API key); undefined when the request may read it. */
+function metricsGuard(token: string | undefined): (request: Request) => Response | undefined {
+  if (token === undefined) return () => undefined;
+  const expected = digest(token);
+  return (request) => {
+    const header = request.headers.get("authorization") ?? "";
+    const presented = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : "";
+    if (presented && timingSafeEqual(digest(presented), expected)) return undefined;
+    return errorResponse(
+      new SpendexError({
+        type: "authentication_error",
+        code: "invalid_metrics_token",
+        status: 401,
+        message: "GET /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'.",
+        headers: { "www-authenticate": "Bearer" },
+      }),
+    );
+  };
+}
+
+function unknownUrl(): Response {
+  return errorResponse(
+    new SpendexError({
+      type: "not_found_error",
+      code: "unknown_url",
+      message: "Unknown URL. See /v1/chat/completions and /v1/models.",
+    }),
+  );
+}
+
 function errorResponse(error: unknown): Response {
   const { status, body, headers } = toErrorBody(error);
   return new Response(JSON.stringify(body), {
@@ -35,6 +71,8 @@ function errorResponse(error: unknown): Response {
 
 export function createApp(deps: AppDeps) {
   const { gateway, catalog } = deps;
+  const metrics = deps.metrics ?? { enabled: true, token: undefined };
+  const metricsDenied = metricsGuard(metrics.token);
   const created = Math.floor(Date.now() / 1000);
   const AUTO = { id: "auto", object: "model", created, owned_by: "spendex", tier: "auto" };
   const describe = (model: CatalogModel): typeof AUTO => ({
@@ -85,13 +123,7 @@ export function createApp(deps: AppDeps) {
             }),
           );
         }
-        return errorResponse(
-          new SpendexError({
-            type: "not_found_error",
-            code: "unknown_url",
-            message: "Unknown URL. See /v1/chat/completions and /v1/models.",
-          }),
-        );
+        return unknownUrl();
       }
       if (code === "PARSE" || code === "VALIDATION") {
         return errorResponse(
@@ -132,6 +164,12 @@ export function createApp(deps: AppDeps) {
       return Response.json(describe(model));
     })
     .get("/health", () => Response.json({ status: "ok" }))
+    .get("/metrics", ({ request }) => {
+      if (!metrics.enabled) return unknownUrl();
+      const denied = metricsDenied(request);
+      if (denied) return denied;
+      return new Response(gateway.metrics(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
+    })
     .get("/ready", async () => {
       const report = await deps.readiness();
       return Response.json(
