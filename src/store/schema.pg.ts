@@ -53,6 +53,7 @@ export const requests = pgTable(
     completionTokens: integer("completion_tokens").notNull(),
     costUsd: doublePrecision("cost_usd").notNull(),
     usageEstimated: boolean("usage_estimated").notNull().default(false),
+    endpoint: text("endpoint").notNull().default("chat"),
     savedUsd: doublePrecision("saved_usd").notNull(),
     totalMs: doublePrecision("total_ms").notNull(),
     stages: text("stages").notNull(),

@@ -45,6 +45,8 @@ export const requests = sqliteTable(
     costUsd: real("cost_usd").notNull(),
     /** The upstream reported no usage: the tokens and cost are the gateway's estimate. */
     usageEstimated: integer("usage_estimated", { mode: "boolean" }).notNull().default(false),
+    /** Which API the request called: `chat` (chat completions) or `embeddings`. */
+    endpoint: text("endpoint").notNull().default("chat"),
     savedUsd: real("saved_usd").notNull(),
     totalMs: real("total_ms").notNull(),
     /** Per-stage durations in ms, JSON: {authenticate, parse, classify, decide, dispatch, stream, record}. */

@@ -1,0 +1,1 @@
+ALTER TABLE "requests" ADD COLUMN "endpoint" text DEFAULT 'chat' NOT NULL;

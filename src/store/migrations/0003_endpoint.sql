@@ -1,0 +1,1 @@
+ALTER TABLE `requests` ADD `endpoint` text DEFAULT 'chat' NOT NULL;
