@@ -56,7 +56,7 @@ export async function buildServer<S extends Store = Store>(
     openStore({ url: settings.databaseUrl, log: { ...settings.log, writer: "thread" } })) as S;
   // PostgreSQL applies its migrations in the background; an unreachable database fails start-up here, clearly.
   await store.ready;
-  const catalog = new Catalog(settings.models);
+  const catalog = new Catalog(settings.models, settings.embeddingModels);
   const adapters = new Map<string, ProviderAdapter>();
   for (const connection of settings.connections) {
     adapters.set(connection.name, createAdapter(connection, options.fetch ?? fetch));

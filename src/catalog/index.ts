@@ -1,10 +1,18 @@
 // The catalog: resolves model names, prices token counts, and finds equivalent models across providers.
 
-import { BUILTIN_MODELS } from "./models";
-import type { Capabilities, CatalogModel, Prices, Tier, TokenCounts } from "./types";
+import { BUILTIN_EMBEDDING_MODELS, BUILTIN_MODELS } from "./models";
+import type { Capabilities, CatalogModel, EmbeddingModel, Prices, Tier, TokenCounts } from "./types";
 
-export { BUILTIN_MODELS } from "./models";
-export type { Capabilities, CatalogModel, Prices, Tier, TimeoutOverrides, TokenCounts } from "./types";
+export { BUILTIN_EMBEDDING_MODELS, BUILTIN_MODELS } from "./models";
+export type {
+  Capabilities,
+  CatalogModel,
+  EmbeddingModel,
+  Prices,
+  Tier,
+  TimeoutOverrides,
+  TokenCounts,
+} from "./types";
 export { TIERS } from "./types";
 
 /** What a request needs from a model; failover and the built-in policy only pick models that have all of it. */
@@ -24,8 +32,28 @@ export class Catalog {
   /** Models of each tier, cheapest first: computed once, since failover asks on every request. */
   private tiers: Map<Tier, CatalogModel[]> | undefined;
 
-  constructor(models: readonly CatalogModel[] = BUILTIN_MODELS) {
+  /** Embedding models live apart: `all()`, tiers, failover and `auto` only ever see chat models. */
+  private readonly embeddingById = new Map<string, EmbeddingModel>();
+  private readonly embeddingByName = new Map<string, EmbeddingModel>();
+
+  constructor(
+    models: readonly CatalogModel[] = BUILTIN_MODELS,
+    embeddingModels: readonly EmbeddingModel[] = BUILTIN_EMBEDDING_MODELS,
+  ) {
     for (const model of models) this.add(model);
+    for (const model of embeddingModels) {
+      this.embeddingById.set(model.id, model);
+      if (!this.embeddingByName.has(model.name)) this.embeddingByName.set(model.name, model);
+    }
+  }
+
+  /** An embedding model by `name` or `provider/name`; undefined when unknown (chat models are not looked at). */
+  resolveEmbedding(reference: string): EmbeddingModel | undefined {
+    return this.embeddingById.get(reference) ?? this.embeddingByName.get(reference);
+  }
+
+  embeddingModels(): EmbeddingModel[] {
+    return [...this.embeddingById.values()];
   }
 
   /** Adds or replaces a model (config overrides go through here). */
@@ -95,6 +123,11 @@ export function costOf(model: CatalogModel, tokens: TokenCounts): number {
       tokens.completion * prices.output) /
     1_000_000;
   return roundUsd(usd);
+}
+
+/** USD cost of an embeddings request: input tokens only. */
+export function embeddingCostOf(model: EmbeddingModel, promptTokens: number): number {
+  return roundUsd((promptTokens * model.prices.input) / 1_000_000);
 }
 
 /** Costs are reported to 1e-10 USD so sums stay exact enough and JSON stays short. */

@@ -1,6 +1,6 @@
 // The shipped model catalog: provider, tier, public prices per 1M tokens, context window and capabilities.
 
-import type { CatalogModel } from "./types";
+import type { CatalogModel, EmbeddingModel } from "./types";
 
 const chat = { tools: true, vision: true, jsonSchema: true, streaming: true } as const;
 
@@ -45,5 +45,25 @@ function m(
     contextWindow,
     maxOutputTokens,
     capabilities: { ...chat },
+  };
+}
+
+/** Embedding models, USD per 1M input tokens (OpenAI's and Mistral's published prices, November 2026). */
+export const BUILTIN_EMBEDDING_MODELS: readonly EmbeddingModel[] = [
+  e("openai", "text-embedding-3-small", 0.02, 1536),
+  e("openai", "text-embedding-3-large", 0.13, 3072),
+  e("openai", "text-embedding-ada-002", 0.1, 1536),
+  e("mistral", "mistral-embed", 0.1, 1024),
+];
+
+function e(provider: string, name: string, input: number, dimensions: number): EmbeddingModel {
+  return {
+    kind: "embedding",
+    id: `${provider}/${name}`,
+    name,
+    provider,
+    upstreamName: name,
+    prices: { input },
+    dimensions,
   };
 }

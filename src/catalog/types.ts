@@ -63,3 +63,21 @@ export interface TokenCounts {
   /** Output tokens, reasoning/thinking included. */
   completion: number;
 }
+
+/**
+ * An embedding model: served only on `/v1/embeddings`, never a chat candidate (no tier, no failover: vectors from
+ * two models are not comparable). Priced per input token.
+ */
+export interface EmbeddingModel {
+  kind: "embedding";
+  /** `provider/name`. */
+  id: string;
+  name: string;
+  provider: string;
+  upstreamName: string;
+  /** USD per 1M input tokens. */
+  prices: { input: number };
+  /** Length of the vectors it returns by default. */
+  dimensions: number;
+  timeouts?: TimeoutOverrides;
+}

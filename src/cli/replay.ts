@@ -64,7 +64,7 @@ export async function runReplayCommand(
     return 1;
   }
   const store = openStore({ url: settings.databaseUrl });
-  const catalog = new Catalog(settings.models);
+  const catalog = new Catalog(settings.models, settings.embeddingModels);
   try {
     const since = Date.now() - days * 86_400_000;
     const logged = await store.log.read({ since, limit, withDecision: true });

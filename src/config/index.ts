@@ -2,9 +2,21 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
-import { BUILTIN_MODELS, type CatalogModel, type TimeoutOverrides } from "../catalog";
+import {
+  BUILTIN_EMBEDDING_MODELS,
+  BUILTIN_MODELS,
+  type CatalogModel,
+  type EmbeddingModel,
+  type TimeoutOverrides,
+} from "../catalog";
 import type { ProviderConnection, Timeouts } from "../providers/types";
-import { type BudgetConfig, type ConfigFile, ConfigSchema, type ModelEntryConfig } from "./schema";
+import {
+  type BudgetConfig,
+  type ConfigFile,
+  ConfigSchema,
+  type EmbeddingModelEntryConfig,
+  type ModelEntryConfig,
+} from "./schema";
 
 export type { BudgetConfig, ConfigFile } from "./schema";
 
@@ -21,6 +33,8 @@ export interface Settings {
   /** Providers that are known but not connected, with the env var that would connect them. */
   disconnected: Map<string, string>;
   models: CatalogModel[];
+  /** Models served on `/v1/embeddings` only. */
+  embeddingModels: EmbeddingModel[];
   /** The defaults; a model may override any of them. `nonStreamingFirstByteMs` unset follows `totalMs`. */
   timeouts: Timeouts & Pick<TimeoutOverrides, "nonStreamingFirstByteMs" | "firstChunkMs">;
   retry: { attemptsPerModel: number; baseDelayMs: number; maxDelayMs: number; maxCandidates: number };
@@ -89,7 +103,8 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
       connections.push({ name: native.name, kind: native.kind, baseUrl, apiKey });
     } else disconnected.set(native.name, `${native.env}_API_KEY`);
   }
-  const models = applyOverrides([...BUILTIN_MODELS], file.models ?? []);
+  const embeddingModels = [...BUILTIN_EMBEDDING_MODELS];
+  const models = applyOverrides([...BUILTIN_MODELS], file.models ?? [], embeddingModels);
   for (const provider of file.providers ?? []) {
     if (NATIVE.some((n) => n.name === provider.name))
       throw new ConfigError(
@@ -105,6 +120,8 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
       });
     } else disconnected.set(provider.name, provider.apiKeyEnv);
     for (const entry of provider.models) models.push(customModel(provider.name, entry));
+    for (const entry of provider.embeddingModels ?? [])
+      embeddingModels.push(customEmbeddingModel(provider.name, entry));
   }
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -121,6 +138,7 @@ export function resolveSettings(file: ConfigFile, env: Record<string, string | u
     connections,
     disconnected,
     models,
+    embeddingModels,
     timeouts: {
       firstByteMs: file.timeouts?.firstByteMs ?? 60_000,
       idleMs: file.timeouts?.idleMs ?? 60_000,
@@ -181,13 +199,42 @@ function customModel(provider: string, entry: ModelEntryConfig): CatalogModel {
   };
 }
 
+function customEmbeddingModel(provider: string, entry: EmbeddingModelEntryConfig): EmbeddingModel {
+  return {
+    kind: "embedding",
+    id: `${provider}/${entry.name}`,
+    name: entry.name,
+    provider,
+    upstreamName: entry.upstreamName ?? entry.name,
+    prices: { input: entry.prices.input },
+    // Unknown unless declared; only shown in /v1/models, never enforced.
+    dimensions: entry.dimensions ?? 0,
+    ...(entry.timeouts ? { timeouts: entry.timeouts } : {}),
+  };
+}
+
 function applyOverrides(
   models: CatalogModel[],
   overrides: NonNullable<ConfigFile["models"]>,
+  embeddingModels: EmbeddingModel[],
 ): CatalogModel[] {
   for (const override of overrides) {
     const index = models.findIndex((model) => model.id === override.id);
     const base = models[index];
+    const embedding = embeddingModels.findIndex((model) => model.id === override.id);
+    const shippedEmbedding = embeddingModels[embedding];
+    if (!base && shippedEmbedding) {
+      // An embedding model takes an input price, an upstream name and timeouts; nothing else means anything to it.
+      embeddingModels[embedding] = {
+        ...shippedEmbedding,
+        upstreamName: override.upstreamName ?? shippedEmbedding.upstreamName,
+        prices: { input: override.prices?.input ?? shippedEmbedding.prices.input },
+        ...(override.timeouts || shippedEmbedding.timeouts
+          ? { timeouts: { ...shippedEmbedding.timeouts, ...override.timeouts } }
+          : {}),
+      };
+      continue;
+    }
     if (!base)
       throw new ConfigError(`models: '${override.id}' is not a shipped model; declare it under providers`);
     models[index] = {

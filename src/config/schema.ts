@@ -49,6 +49,18 @@ export const ModelEntry = T.Object(
   { additionalProperties: false },
 );
 
+/** An embedding model of a configured endpoint, served on `/v1/embeddings` only (never a chat candidate). */
+export const EmbeddingModelEntry = T.Object(
+  {
+    name: T.String({ minLength: 1 }),
+    upstreamName: T.Optional(T.String({ minLength: 1 })),
+    prices: T.Object({ input: T.Number({ minimum: 0 }) }, { additionalProperties: false }),
+    dimensions: T.Optional(T.Integer({ minimum: 1 })),
+    timeouts: T.Optional(Timeouts),
+  },
+  { additionalProperties: false },
+);
+
 /** A further OpenAI-compatible endpoint (vLLM, Ollama, Groq, Together...). */
 const ProviderEntry = T.Object(
   {
@@ -57,6 +69,7 @@ const ProviderEntry = T.Object(
     /** Name of the environment variable that holds the key; the key itself never goes in the file. */
     apiKeyEnv: T.String({ minLength: 1 }),
     models: T.Array(ModelEntry),
+    embeddingModels: T.Optional(T.Array(EmbeddingModelEntry)),
   },
   { additionalProperties: false },
 );
@@ -151,4 +164,5 @@ export const ConfigSchema = T.Object(
 
 export type ConfigFile = Static<typeof ConfigSchema>;
 export type ModelEntryConfig = Static<typeof ModelEntry>;
+export type EmbeddingModelEntryConfig = Static<typeof EmbeddingModelEntry>;
 export type BudgetConfig = Static<typeof Budget>;

@@ -32,6 +32,8 @@ export interface Attempt {
   param?: string;
 }
 
+export type RoutedModel = Pick<CatalogModel, "id" | "name" | "provider"> & { tier?: Tier };
+
 export type FailoverMode = "off" | "same-provider" | "equivalent";
 
 /** How the request ended, for the log. */
@@ -57,6 +59,8 @@ export interface RequestContext {
   rate?: Admission;
   agent?: string;
   request?: ChatRequest;
+  /** Set for `/v1/embeddings`; a chat completion leaves it unset (logged as `chat`). */
+  endpoint?: "embeddings";
   requestedModel?: string;
   needs?: Needs;
   estimatedPromptTokens: number;
@@ -65,7 +69,8 @@ export interface RequestContext {
   pinned: boolean;
   candidates: CatalogModel[];
   policy?: PolicyTrace;
-  routed?: CatalogModel;
+  /** A chat model, or an embedding model (which has no tier). */
+  routed?: RoutedModel;
   attempts: Attempt[];
   tokens?: TokenCounts;
   /** The upstream reported no usage: `tokens` is an estimate. */

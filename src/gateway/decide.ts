@@ -55,6 +55,15 @@ export function resolvePinned(
 ): CatalogModel {
   const model = catalog.resolve(reference);
   if (!model) {
+    const embedding = catalog.resolveEmbedding(reference);
+    if (embedding) {
+      throw new SpendexError({
+        type: "invalid_request_error",
+        code: "wrong_model_kind",
+        param: "model",
+        message: `The model '${embedding.id}' is an embedding model: call POST /v1/embeddings with it, or pick a chat model.`,
+      });
+    }
     throw new SpendexError({
       type: "not_found_error",
       code: "model_not_found",
@@ -151,4 +160,23 @@ export function canServe(model: CatalogModel, needs: Needs): boolean {
 
 export function tierAbove(tier: Tier): Tier | undefined {
   return TIERS[TIERS.indexOf(tier) + 1];
+}
+
+export function noCandidate(): SpendexError {
+  return new SpendexError({
+    type: "service_unavailable",
+    code: "provider_unavailable",
+    message:
+      "No connected model can serve this request under its constraints (providers, tools, vision, context).",
+  });
+}
+
+export function autoNotConfigured(): SpendexError {
+  return new SpendexError({
+    type: "invalid_request_error",
+    code: "auto_routing_not_configured",
+    param: "model",
+    message:
+      "Automatic routing (model 'auto') is not configured on this server: no classifier model or policy is loaded. Pass a specific model name, or see the README's 'Automatic routing' section.",
+  });
 }

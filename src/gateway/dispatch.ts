@@ -38,17 +38,35 @@ export class ClientAbortError extends SpendexError {
   }
 }
 
-export async function dispatch<T>(
+/** What dispatch needs of a model: chat models and embedding models alike. */
+export interface Candidate {
+  id: string;
+  provider: string;
+}
+
+/** Tries the request's chat candidates (`context.candidates`). */
+export function dispatch<T>(
   context: RequestContext,
   deps: DispatchDeps,
   signal: AbortSignal,
   call: (adapter: ProviderAdapter, model: CatalogModel) => Promise<T>,
 ): Promise<{ model: CatalogModel; result: T }> {
+  return dispatchTo(context, deps, signal, context.candidates, call);
+}
+
+/** Tries the given candidates in order (embeddings pass their one model: no failover between models). */
+export async function dispatchTo<T, M extends Candidate>(
+  context: RequestContext,
+  deps: DispatchDeps,
+  signal: AbortSignal,
+  candidates: readonly M[],
+  call: (adapter: ProviderAdapter, model: M) => Promise<T>,
+): Promise<{ model: M; result: T }> {
   const failures: ProviderError[] = [];
   /** Providers that refused their configured key (or redirected) during this request: their other models would too. */
   let misconfigured: Set<string> | undefined;
   let tried = 0;
-  for (const model of context.candidates) {
+  for (const model of candidates) {
     if (tried >= deps.retry.maxCandidates) break;
     const adapter = deps.adapters.get(model.provider);
     if (!adapter || misconfigured?.has(model.provider)) continue;
@@ -90,7 +108,7 @@ export async function dispatch<T>(
           context.attempts.push(skipped);
           // A pinned request asked for this exact model: say what it cannot do. `auto` routes around it, and so
           // does failover: a 400 about a model the client never asked for would only mislead.
-          if (context.pinned && model === context.candidates[0]) throw error;
+          if (context.pinned && model === candidates[0]) throw error;
           // Nothing was sent: the skip does not use up one of the maxCandidates tries.
           tried -= 1;
           break;
@@ -136,7 +154,7 @@ export async function dispatch<T>(
   throw exhausted(context.attempts, failures);
 }
 
-function asProviderError(error: unknown, model: CatalogModel): ProviderError {
+function asProviderError(error: unknown, model: Candidate): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof SpendexError) {
     return new ProviderError({

@@ -12,13 +12,16 @@ import { Breakers } from "./breaker";
 import { type BudgetGuard, worstCaseUsd } from "./budgets";
 import { newContext, type RequestContext, timed } from "./context";
 import {
+  autoNotConfigured,
   type Constraints,
   constraintsFor,
   failoverCandidates,
+  noCandidate,
   requireCapabilities,
   resolvePinned,
 } from "./decide";
 import { ClientAbortError, type DispatchDeps, dispatch } from "./dispatch";
+import { createEmbeddings } from "./embeddings";
 import { completionChars, usageOf } from "./estimate";
 import { LatencyTracker } from "./latency";
 import { GatewayMetrics } from "./metrics";
@@ -65,6 +68,8 @@ export interface GatewayDeps {
 
 export interface Gateway {
   chatCompletions(request: Request): Promise<Response>;
+  /** `POST /v1/embeddings`: pinned embedding models only (gateway/embeddings.ts). */
+  embeddings(request: Request): Promise<Response>;
   /** Authenticates a request for the non-chat routes; rejects with a 401 SpendexError. */
   authenticate(authorization: string | null): Promise<void>;
   connected: ReadonlySet<string>;
@@ -107,7 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     drained = [];
     for (const resolve of waiting) resolve();
   };
-  const recordAndSettle = (context: RequestContext, capture: RequestContext["request"]) => {
+  const recordAndSettle = (context: RequestContext, capture: object | undefined) => {
     try {
       record(context, store.log, settings.capturePrompts ? capture : undefined, metrics);
     } finally {
@@ -270,8 +275,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return new Response(JSON.stringify(rendered.body), { status: rendered.status, headers });
   }
 
+  const embeddings = createEmbeddings({
+    settings,
+    catalog,
+    connected,
+    authenticator,
+    rateLimiter,
+    budgets: deps.budgets,
+    dispatch: dispatchDeps,
+    timeouts,
+    begin: () => {
+      active += 1;
+    },
+    finish: recordAndSettle,
+    failed,
+    forwarded: (headers) => forwarded(headers, settings.forwardHeaders),
+  });
+
   return {
     chatCompletions,
+    embeddings,
     authenticate: async (authorization) => void (await authenticator.authenticate(authorization)),
     connected,
     breakers,
@@ -327,23 +350,4 @@ function forwarded(headers: Headers, prefixes: readonly string[]): Record<string
     }
   });
   return out;
-}
-
-function noCandidate(): SpendexError {
-  return new SpendexError({
-    type: "service_unavailable",
-    code: "provider_unavailable",
-    message:
-      "No connected model can serve this request under its constraints (providers, tools, vision, context).",
-  });
-}
-
-function autoNotConfigured(): SpendexError {
-  return new SpendexError({
-    type: "invalid_request_error",
-    code: "auto_routing_not_configured",
-    param: "model",
-    message:
-      "Automatic routing (model 'auto') is not configured on this server: no classifier model or policy is loaded. Pass a specific model name, or see the README's 'Automatic routing' section.",
-  });
 }

@@ -1,6 +1,5 @@
 // record: turns the finished request context into one log row, queued for the batched writer, and counts it.
 
-import type { ChatRequest } from "../openai/types";
 import { JsonText, type RequestLogStore } from "../store";
 import type { RequestContext } from "./context";
 import type { GatewayMetrics } from "./metrics";
@@ -8,7 +7,7 @@ import type { GatewayMetrics } from "./metrics";
 export function record(
   context: RequestContext,
   log: RequestLogStore,
-  capture: ChatRequest | undefined,
+  capture: object | undefined,
   metrics: GatewayMetrics,
 ): void {
   const start = performance.now();
@@ -30,6 +29,7 @@ export function record(
     status: context.status,
     errorCode: context.errorCode ?? null,
     stream: context.request?.stream === true,
+    endpoint: context.endpoint ?? "chat",
     outcome: context.outcome,
     promptTokens: tokens?.prompt ?? 0,
     cachedTokens: tokens?.cached ?? 0,

@@ -1,6 +1,6 @@
 // The timeouts of one upstream call: the configured defaults, the model's own overrides, and whether it streams.
 
-import type { CatalogModel } from "../catalog";
+import type { TimeoutOverrides } from "../catalog";
 import type { Settings } from "../config";
 import type { Timeouts } from "../providers/types";
 
@@ -18,11 +18,12 @@ interface Resolved {
  * `firstChunkMs`, which follows the non-streaming first-byte deadline unless set. Resolved once per model.
  */
 export class CallTimeouts {
-  private readonly byModel = new WeakMap<CatalogModel, Resolved>();
+  /** Keyed by the catalog's model objects (chat and embedding models alike). */
+  private readonly byModel = new WeakMap<object, Resolved>();
 
   constructor(private readonly defaults: Settings["timeouts"]) {}
 
-  for(model: CatalogModel, stream: boolean): Timeouts {
+  for(model: { timeouts?: TimeoutOverrides }, stream: boolean): Timeouts {
     let resolved = this.byModel.get(model);
     if (!resolved) {
       resolved = this.resolve(model);
@@ -31,7 +32,7 @@ export class CallTimeouts {
     return stream ? resolved.stream : resolved.json;
   }
 
-  private resolve(model: CatalogModel): Resolved {
+  private resolve(model: { timeouts?: TimeoutOverrides }): Resolved {
     const merged = { ...this.defaults, ...model.timeouts };
     const firstByteMs = merged.nonStreamingFirstByteMs ?? merged.totalMs;
     const json = { firstByteMs, idleMs: merged.idleMs, totalMs: merged.totalMs };

@@ -2,7 +2,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import type { Catalog, CatalogModel } from "../catalog";
+import type { Catalog, CatalogModel, EmbeddingModel } from "../catalog";
 import { SpendexError, toErrorBody } from "../errors";
 import { type Gateway, METRICS_CONTENT_TYPE } from "../gateway";
 
@@ -17,7 +17,7 @@ export interface AppDeps {
   metrics?: { enabled: boolean; token: string | undefined };
 }
 
-const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
+const POST_PATHS = new Set(["/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"]);
 
 /** `openai%2Fgpt-5` names `openai/gpt-5`; malformed escapes (`%E0%A4%A`) are kept as typed, so they are a 404. */
 function decodeId(raw: string): string {
@@ -56,7 +56,7 @@ function unknownUrl(): Response {
     new SpendexError({
       type: "not_found_error",
       code: "unknown_url",
-      message: "Unknown URL. See /v1/chat/completions and /v1/models.",
+      message: "Unknown URL. See /v1/chat/completions, /v1/embeddings and /v1/models.",
     }),
   );
 }
@@ -82,7 +82,18 @@ export function createApp(deps: AppDeps) {
     owned_by: model.provider,
     tier: model.tier,
   });
+  // An embedding model has no tier: it says what it is and, when known, the length of its vectors.
+  const describeEmbedding = (model: EmbeddingModel) => ({
+    id: model.id,
+    object: "model",
+    created,
+    owned_by: model.provider,
+    kind: "embedding",
+    ...(model.dimensions > 0 ? { dimensions: model.dimensions } : {}),
+  });
   const connectedModels = () => catalog.all().filter((model) => gateway.connected.has(model.provider));
+  const connectedEmbeddings = () =>
+    catalog.embeddingModels().filter((model) => gateway.connected.has(model.provider));
   /** The side routes need a key too; returns the 401 response, or undefined when the key is good. */
   const authenticate = async (request: Request): Promise<Response | undefined> => {
     try {
@@ -112,7 +123,7 @@ export function createApp(deps: AppDeps) {
       if (code === "NOT_FOUND") {
         // The chat route asked with another method (a browser's GET, a typo'd client): say so, as OpenAI does.
         const path = new URL(request.url).pathname;
-        if (request.method !== "POST" && CHAT_PATHS.has(path)) {
+        if (request.method !== "POST" && POST_PATHS.has(path)) {
           return errorResponse(
             new SpendexError({
               type: "invalid_request_error",
@@ -138,11 +149,14 @@ export function createApp(deps: AppDeps) {
     })
     .post("/v1/chat/completions", chat, { parse: "none" })
     .post("/chat/completions", chat, { parse: "none" })
+    .post("/v1/embeddings", ({ request }) => gateway.embeddings(request), { parse: "none" })
+    .post("/embeddings", ({ request }) => gateway.embeddings(request), { parse: "none" })
     .get("/v1/models", async ({ request }) => {
       const denied = await authenticate(request);
       if (denied) return denied;
-      const data = connectedModels().map(describe);
+      const data: object[] = connectedModels().map(describe);
       data.unshift(AUTO);
+      data.push(...connectedEmbeddings().map(describeEmbedding));
       return Response.json({ object: "list", data });
     })
     .get("/v1/models/*", async ({ request, params }) => {
@@ -151,6 +165,9 @@ export function createApp(deps: AppDeps) {
       const id = decodeId(params["*"]);
       if (id === "auto") return Response.json(AUTO);
       const model = catalog.resolve(id);
+      const embedding = model ? undefined : catalog.resolveEmbedding(id);
+      if (embedding && gateway.connected.has(embedding.provider))
+        return Response.json(describeEmbedding(embedding));
       if (!model || !gateway.connected.has(model.provider)) {
         return errorResponse(
           new SpendexError({

@@ -7,6 +7,8 @@ export type {
   AdapterFactory,
   CallOptions,
   CompletionResult,
+  EmbeddingResult,
+  EmbedOptions,
   ProviderAdapter,
   ProviderConnection,
   ProviderKind,

@@ -67,10 +67,29 @@ export interface StreamResult {
   upstreamHeaders?: Headers;
 }
 
+/** One `/embeddings` call: the client's body goes upstream untouched (unknown fields too) but for `model`. */
+export interface EmbedOptions {
+  body: Readonly<Record<string, unknown>>;
+  upstreamModel: string;
+  signal: AbortSignal;
+  timeouts: Timeouts;
+  passHeaders?: Record<string, string>;
+}
+
+export interface EmbeddingResult {
+  /** The upstream's JSON as is (OpenAI's list format: `object`, `data`, `model`, `usage`). */
+  body: Record<string, unknown> & { data: unknown[] };
+  /** `usage.prompt_tokens`; undefined when the upstream reported none. */
+  promptTokens: number | undefined;
+  upstreamHeaders?: Headers;
+}
+
 export interface ProviderAdapter {
   readonly connection: ProviderConnection;
   complete(options: CallOptions): Promise<CompletionResult>;
   stream(options: CallOptions): Promise<StreamResult>;
+  /** Only upstreams with an OpenAI-format `/embeddings` endpoint have it (not Anthropic, not Gemini's native API). */
+  embed?(options: EmbedOptions): Promise<EmbeddingResult>;
 }
 
 export type AdapterFactory = (connection: ProviderConnection, fetchImpl: typeof fetch) => ProviderAdapter;

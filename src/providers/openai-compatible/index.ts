@@ -2,7 +2,15 @@
 
 import { HttpAdapter, type ProviderWire } from "../core/adapter";
 import type { StreamTranslator } from "../core/sse";
-import type { AdapterFactory, CallOptions, ProviderAdapter, ProviderConnection } from "../types";
+import type {
+  AdapterFactory,
+  CallOptions,
+  EmbeddingResult,
+  EmbedOptions,
+  ProviderAdapter,
+  ProviderConnection,
+} from "../types";
+import { type EmbeddingsTransport, embed } from "./embeddings";
 import { openAIError } from "./errors";
 import { toOpenAIBody } from "./request";
 import { type ContentRewrite, fromOpenAIResponse } from "./response";
@@ -56,6 +64,25 @@ class OpenAICompatibleWire implements ProviderWire {
   }
 }
 
+/** The shared HTTP adapter plus `/embeddings`, which every OpenAI-format upstream serves the same way. */
+class OpenAICompatibleAdapter extends HttpAdapter {
+  private readonly transport: EmbeddingsTransport;
+
+  constructor(
+    connection: ProviderConnection,
+    fetchImpl: typeof fetch,
+    headers: Record<string, string>,
+    wire: ProviderWire,
+  ) {
+    super(connection, fetchImpl, headers, wire);
+    this.transport = { connection, fetchImpl, headers };
+  }
+
+  embed(options: EmbedOptions): Promise<EmbeddingResult> {
+    return embed(this.transport, options);
+  }
+}
+
 export function createOpenAICompatibleAdapter(
   connection: ProviderConnection,
   fetchImpl: typeof fetch,
@@ -67,7 +94,7 @@ export function createOpenAICompatibleAdapter(
     authorization: `Bearer ${connection.apiKey}`,
   };
   const wire = new OpenAICompatibleWire(connection, dialect.body ?? toOpenAIBody, dialect);
-  return new HttpAdapter(connection, fetchImpl, headers, wire);
+  return new OpenAICompatibleAdapter(connection, fetchImpl, headers, wire);
 }
 
 export const openAICompatibleFactory: AdapterFactory = (connection, fetchImpl) =>
