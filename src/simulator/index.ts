@@ -1,6 +1,7 @@
 // The provider simulator: one Bun.serve loopback upstream answering in the OpenAI, Anthropic and Gemini formats.
 
 import { handleAnthropic } from "./anthropic";
+import { handleEmbeddings } from "./embeddings";
 import { Exchange, type ExchangeHooks } from "./exchange";
 import { FaultBook } from "./faults";
 import { handleGemini } from "./gemini";
@@ -49,7 +50,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const exchange = new Exchange(request, record, resolvePace(pace, request.headers), hooks);
       switch (route.format) {
         case "openai":
-          return handleOpenAI(exchange, requireKey);
+          return route.embeddings
+            ? handleEmbeddings(exchange, requireKey)
+            : handleOpenAI(exchange, requireKey);
         case "anthropic":
           return handleAnthropic(exchange, requireKey);
         case "gemini": {
@@ -122,6 +125,8 @@ interface Route {
   format: SimulatorRecord["format"];
   model?: string;
   stream?: boolean;
+  /** `/v1/embeddings` (OpenAI's and Mistral's format). */
+  embeddings?: boolean;
 }
 
 const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
@@ -129,6 +134,7 @@ const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|s
 function routeOf(path: string, method: string): Route | undefined {
   if (method !== "POST") return undefined;
   if (path === "/v1/chat/completions" || path === "/chat/completions") return { format: "openai" };
+  if (path === "/v1/embeddings" || path === "/embeddings") return { format: "openai", embeddings: true };
   if (path === "/v1/messages") return { format: "anthropic" };
   const gemini = GEMINI_PATH.exec(path);
   if (gemini) return { format: "gemini", model: gemini[2]!, stream: gemini[3] === "streamGenerateContent" };
