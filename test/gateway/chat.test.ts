@@ -231,7 +231,16 @@ describe("side routes", () => {
     };
     expect(body.object).toBe("list");
     const ids = body.data.map((m) => m.id);
-    expect(ids).toEqual(["auto", "openai/gpt-5-nano", "openai/gpt-5-mini", "openai/gpt-5"]);
+    // Chat models (with their tier) first, then the embedding models (decision 0008).
+    expect(ids).toEqual([
+      "auto",
+      "openai/gpt-5-nano",
+      "openai/gpt-5-mini",
+      "openai/gpt-5",
+      "openai/text-embedding-3-small",
+      "openai/text-embedding-3-large",
+      "openai/text-embedding-ada-002",
+    ]);
   });
 
   test("GET /v1/models needs a key", async () => {
