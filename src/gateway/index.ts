@@ -3,8 +3,6 @@
 import { type Catalog, type CatalogModel, fits } from "../catalog";
 import type { Settings } from "../config";
 import { SpendexError, toErrorBody } from "../errors";
-import { isSubstantive } from "../openai";
-import type { ChatCompletionChunk } from "../openai/types";
 import type { CallOptions, ProviderAdapter, StreamResult } from "../providers/types";
 import type { KeyRecord, Store } from "../store";
 import { Authenticator } from "./authenticate";
@@ -30,7 +28,7 @@ import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./pars
 import { RateLimiter } from "./rate-limit";
 import { record } from "./record";
 import { passRateLimits, price, responseHeaders, spendexInfo } from "./respond";
-import { type ChunkReader, type OpenedStream, type ReadResult, sseBody } from "./stream";
+import { type OpenedStream, openStream, sseBody } from "./stream";
 import { CallTimeouts } from "./timeouts";
 
 export { type AlertSender, webhookAlerts } from "./alerts";
@@ -319,25 +317,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
             });
           }),
   };
-}
-
-/** Opens an upstream stream and reads up to its first substantive chunk, so a stall or failure before any
- * content can still fail over (see OpenedStream). */
-async function openStream(adapter: ProviderAdapter, options: CallOptions) {
-  const result = await adapter.stream(options);
-  const reader = result.chunks.getReader() as unknown as ChunkReader;
-  const head: ReadResult<ChatCompletionChunk>[] = [];
-  try {
-    for (;;) {
-      const next = await reader.read();
-      head.push(next);
-      if (next.done || isSubstantive(next.value)) break;
-    }
-    return { reader, head, result };
-  } catch (error) {
-    reader.cancel().catch(() => undefined);
-    throw error;
-  }
 }
 
 function forwarded(headers: Headers, prefixes: readonly string[]): Record<string, string> | undefined {

@@ -4,7 +4,9 @@
 // ride on the final chunk once usage is known; content chunks go out the moment they arrive.
 
 import { toErrorBody } from "../errors";
+import { isSubstantive } from "../openai";
 import type { ChatCompletionChunk, Usage } from "../openai/types";
+import type { CallOptions, ProviderAdapter } from "../providers/types";
 import { chunkChars } from "./estimate";
 
 const encoder = new TextEncoder();
@@ -124,4 +126,23 @@ function finishStream(
   if (out) controller.enqueue(encoder.encode(out));
   controller.enqueue(DONE);
   controller.close();
+}
+
+/** Opens an upstream stream and reads up to its first substantive chunk, so a stall or failure before any
+ * content can still fail over (see OpenedStream). */
+export async function openStream(adapter: ProviderAdapter, options: CallOptions) {
+  const result = await adapter.stream(options);
+  const reader = result.chunks.getReader() as unknown as ChunkReader;
+  const head: ReadResult<ChatCompletionChunk>[] = [];
+  try {
+    for (;;) {
+      const next = await reader.read();
+      head.push(next);
+      if (next.done || isSubstantive(next.value)) break;
+    }
+    return { reader, head, result };
+  } catch (error) {
+    reader.cancel().catch(() => undefined);
+    throw error;
+  }
 }
