@@ -5,6 +5,7 @@ import { Mistral } from "@mistralai/mistralai";
 import OpenAI from "openai";
 import type { BudgetView } from "../../src/gateway";
 import { type Harness, logRow, startHarness } from "../support/harness";
+import { parseExposition } from "../support/prometheus";
 
 let h: Harness;
 let client: OpenAI;
@@ -255,4 +256,24 @@ test("mistral-embed through the Mistral SDK", async () => {
     status: 200,
   });
   expect(rows.at(-1)?.costUsd).toBeCloseTo((6 * 0.1) / 1e6, 12);
+});
+
+describe("metrics", () => {
+  test("embeddings requests are counted apart from chat, by endpoint", async () => {
+    const scrape = async () => parseExposition(await (await h.call("/metrics")).text());
+    const labels = {
+      endpoint: "embeddings",
+      provider: "openai",
+      model: "openai/text-embedding-3-small",
+      tier: "",
+      routing: "pinned",
+      code: "200",
+      outcome: "complete",
+    };
+    const before = (await scrape()).value("spendex_requests_total", labels) ?? 0;
+    await client.embeddings.create({ model: "text-embedding-3-small", input: "count me" });
+    const after = await scrape();
+    expect(after.value("spendex_requests_total", labels)).toBe(before + 1);
+    expect(after.select("spendex_requests_total", { endpoint: "embeddings", tier: "simple" })).toEqual([]);
+  });
 });

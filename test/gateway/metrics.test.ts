@@ -109,14 +109,14 @@ describe("after known traffic", () => {
   afterAll(() => h.close());
 
   test("requests are counted by routed model, tier, routing, status code and outcome", () => {
-    const pinned = { routing: "pinned", outcome: "complete", code: "200", tier: "simple" };
+    const pinned = { endpoint: "chat", routing: "pinned", outcome: "complete", code: "200", tier: "simple" };
     expect(
       m.value("spendex_requests_total", { ...pinned, provider: "openai", model: "openai/gpt-5-nano" }),
     ).toBe(2);
     expect(
       m.value("spendex_requests_total", { ...pinned, provider: "mistral", model: "mistral/mistral-small" }),
     ).toBe(1);
-    const unrouted = { provider: "", model: "", tier: "", outcome: "failed" };
+    const unrouted = { endpoint: "chat", provider: "", model: "", tier: "", outcome: "failed" };
     expect(m.value("spendex_requests_total", { ...unrouted, routing: "pinned", code: "404" })).toBe(1);
     // The key is refused before the body is read: whether it was auto is unknown.
     expect(m.value("spendex_requests_total", { ...unrouted, routing: "", code: "401" })).toBe(1);
@@ -179,6 +179,7 @@ describe("after known traffic", () => {
   test("label values escape quotes and backslashes, and read back as the model's id", () => {
     expect(
       m.value("spendex_requests_total", {
+        endpoint: "chat",
         provider: "odd",
         model: `odd/${ODD_MODEL}`,
         tier: "complex",
@@ -236,12 +237,19 @@ describe("after known traffic", () => {
     }
     const after = await metricsOf(h);
     expect(after.samples.length).toBe(before);
-    const pinned = { provider: "openai", model: "openai/gpt-5-nano", tier: "simple", routing: "pinned" };
+    const pinned = {
+      endpoint: "chat",
+      provider: "openai",
+      model: "openai/gpt-5-nano",
+      tier: "simple",
+      routing: "pinned",
+    };
     expect(after.value("spendex_requests_total", { ...pinned, code: "200", outcome: "complete" })).toBe(
       2 + 500,
     );
     expect(
       after.value("spendex_requests_total", {
+        endpoint: "chat",
         provider: "",
         model: "",
         tier: "",

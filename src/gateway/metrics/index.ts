@@ -37,7 +37,7 @@ interface Latency {
 }
 
 const SEP = "\u0001";
-const REQUEST_LABELS = ["provider", "model", "tier", "routing", "code", "outcome"];
+const REQUEST_LABELS = ["endpoint", "provider", "model", "tier", "routing", "code", "outcome"];
 const ATTEMPT_LABELS = ["provider", "model", "result"];
 const SKIP_LABELS = ["provider", "model", "reason"];
 const MODEL_LABELS = ["provider", "model"];
@@ -85,10 +85,11 @@ export class GatewayMetrics {
     const routing =
       context.requestedModel === undefined ? "" : context.requestedModel === "auto" ? "auto" : "pinned";
     const status = String(context.status);
+    const endpoint = context.endpoint ?? "chat";
     bump(
       this.requests,
-      `${modelId}${SEP}${tier}${SEP}${routing}${SEP}${status}${SEP}${context.outcome}`,
-      () => [routed?.provider ?? "", modelId, tier, routing, status, context.outcome],
+      `${endpoint}${SEP}${modelId}${SEP}${tier}${SEP}${routing}${SEP}${status}${SEP}${context.outcome}`,
+      () => [endpoint, routed?.provider ?? "", modelId, tier, routing, status, context.outcome],
     );
 
     let upstreamMs = 0;
@@ -165,7 +166,7 @@ export class GatewayMetrics {
     counter(
       out,
       "spendex_requests_total",
-      "Chat completion requests by routed model, tier, routing (auto or pinned), HTTP status code and outcome.",
+      "Requests by endpoint (chat or embeddings), routed model, tier, routing (auto or pinned), HTTP status code and outcome.",
       REQUEST_LABELS,
       this.requests,
     );
