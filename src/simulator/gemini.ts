@@ -81,7 +81,7 @@ export async function handleGemini(
 ): Promise<Response> {
   const url = new URL(exchange.request.url);
   const key = exchange.request.headers.get("x-goog-api-key") ?? url.searchParams.get("key");
-  if (requireKey !== undefined && key !== requireKey) return keyError(exchange, key);
+  if (requireKey !== undefined && key !== requireKey) return geminiKeyError(exchange, key);
   const body = await readJson(exchange.request);
   exchange.record.body = body;
   exchange.record.stream = mode !== "json";
@@ -121,7 +121,7 @@ export async function handleGemini(
 }
 
 /** Google answers a wrong key with 400 API_KEY_INVALID and a missing one with 403, not with 401. */
-function keyError(exchange: Exchange, key: string | null): Response {
+export function geminiKeyError(exchange: Exchange, key: string | null): Response {
   const body =
     key === null
       ? errorObject(

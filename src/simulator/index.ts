@@ -5,6 +5,7 @@ import { handleEmbeddings } from "./embeddings";
 import { Exchange, type ExchangeHooks } from "./exchange";
 import { FaultBook } from "./faults";
 import { handleGemini } from "./gemini";
+import { handleGeminiEmbeddings } from "./gemini-embeddings";
 import { handleOpenAI } from "./openai";
 import { NO_PACE, resolvePace } from "./pace";
 import type { Fault, Pace, SimulatorHandle, SimulatorOptions, SimulatorRecord } from "./types";
@@ -56,6 +57,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         case "anthropic":
           return handleAnthropic(exchange, requireKey);
         case "gemini": {
+          if (route.embeddings) return handleGeminiEmbeddings(exchange, route.model ?? "", requireKey);
           // Without alt=sse, streamGenerateContent answers one JSON array of chunks, as Google's API does.
           const mode = !route.stream
             ? "json"
@@ -125,11 +127,12 @@ interface Route {
   format: SimulatorRecord["format"];
   model?: string;
   stream?: boolean;
-  /** `/v1/embeddings` (OpenAI's and Mistral's format). */
+  /** `/v1/embeddings` (OpenAI's and Mistral's format) or Gemini's `:batchEmbedContents`. */
   embeddings?: boolean;
 }
 
-const GEMINI_PATH = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const GEMINI_PATH =
+  /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
 
 function routeOf(path: string, method: string): Route | undefined {
   if (method !== "POST") return undefined;
@@ -137,6 +140,7 @@ function routeOf(path: string, method: string): Route | undefined {
   if (path === "/v1/embeddings" || path === "/embeddings") return { format: "openai", embeddings: true };
   if (path === "/v1/messages") return { format: "anthropic" };
   const gemini = GEMINI_PATH.exec(path);
+  if (gemini?.[3] === "batchEmbedContents") return { format: "gemini", model: gemini[2]!, embeddings: true };
   if (gemini) return { format: "gemini", model: gemini[2]!, stream: gemini[3] === "streamGenerateContent" };
   return undefined;
 }
