@@ -48,12 +48,16 @@ function m(
   };
 }
 
-/** Embedding models, USD per 1M input tokens (OpenAI's and Mistral's published prices, November 2026). */
+/**
+ * Embedding models, USD per 1M input tokens (OpenAI's, Mistral's and Google's published prices, November 2026).
+ * Google retired text-embedding-004 from the Gemini API on 14 January 2026: gemini-embedding-001 replaces it.
+ */
 export const BUILTIN_EMBEDDING_MODELS: readonly EmbeddingModel[] = [
   e("openai", "text-embedding-3-small", 0.02, 1536),
   e("openai", "text-embedding-3-large", 0.13, 3072),
   e("openai", "text-embedding-ada-002", 0.1, 1536),
   e("mistral", "mistral-embed", 0.1, 1024),
+  e("gemini", "gemini-embedding-001", 0.15, 3072),
 ];
 
 function e(provider: string, name: string, input: number, dimensions: number): EmbeddingModel {

@@ -67,7 +67,10 @@ export interface StreamResult {
   upstreamHeaders?: Headers;
 }
 
-/** One `/embeddings` call: the client's body goes upstream untouched (unknown fields too) but for `model`. */
+/**
+ * One embeddings call: OpenAI-format upstreams get the client's body untouched (unknown fields too) but for
+ * `model`; Gemini's adapter rebuilds it for batchEmbedContents.
+ */
 export interface EmbedOptions {
   body: Readonly<Record<string, unknown>>;
   upstreamModel: string;
@@ -77,7 +80,7 @@ export interface EmbedOptions {
 }
 
 export interface EmbeddingResult {
-  /** The upstream's JSON as is (OpenAI's list format: `object`, `data`, `model`, `usage`). */
+  /** OpenAI's list format (`object`, `data`, `model`, `usage`): the upstream's JSON as is, or translated to it. */
   body: Record<string, unknown> & { data: unknown[] };
   /** `usage.prompt_tokens`; undefined when the upstream reported none. */
   promptTokens: number | undefined;
@@ -88,7 +91,7 @@ export interface ProviderAdapter {
   readonly connection: ProviderConnection;
   complete(options: CallOptions): Promise<CompletionResult>;
   stream(options: CallOptions): Promise<StreamResult>;
-  /** Only upstreams with an OpenAI-format `/embeddings` endpoint have it (not Anthropic, not Gemini's native API). */
+  /** OpenAI-format upstreams (`/embeddings`) and Gemini (`batchEmbedContents`) have it; Anthropic does not. */
   embed?(options: EmbedOptions): Promise<EmbeddingResult>;
 }
 

@@ -1,12 +1,20 @@
-// Gemini API adapter (generateContent / streamGenerateContent?alt=sse): wiring of its conversions.
+// Gemini API adapter (generateContent / streamGenerateContent?alt=sse / batchEmbedContents): wiring of its conversions.
 
 import { HttpAdapter, type ProviderWire } from "../core/adapter";
-import type { AdapterFactory, CallOptions, ProviderConnection } from "../types";
+import type {
+  AdapterFactory,
+  CallOptions,
+  EmbeddingResult,
+  EmbedOptions,
+  ProviderConnection,
+} from "../types";
+import { embed, type GeminiEmbeddingsTransport } from "./embeddings";
 import { geminiError } from "./errors";
 import { toGeminiBody } from "./request";
 import { fromGeminiResponse } from "./response";
 import { GeminiStreamTranslator } from "./stream";
 
+export { fromGeminiEmbeddings, toBase64, toGeminiEmbedBody } from "./embeddings";
 export { geminiError, geminiErrorDetail } from "./errors";
 export { toGeminiBody, toGeminiContents } from "./request";
 export { fromGeminiResponse, toFinishReason, toTokenCounts } from "./response";
@@ -53,11 +61,25 @@ class GeminiWire implements ProviderWire {
   }
 }
 
+/** The shared HTTP adapter plus `batchEmbedContents`, which has its own request and answer shapes. */
+class GeminiAdapter extends HttpAdapter {
+  private readonly transport: GeminiEmbeddingsTransport;
+
+  constructor(connection: ProviderConnection, fetchImpl: typeof fetch, headers: Record<string, string>) {
+    super(connection, fetchImpl, headers, new GeminiWire(connection));
+    this.transport = { connection, fetchImpl, headers };
+  }
+
+  embed(options: EmbedOptions): Promise<EmbeddingResult> {
+    return embed(this.transport, options);
+  }
+}
+
 export const geminiFactory: AdapterFactory = (connection, fetchImpl) => {
   const headers = {
     "content-type": "application/json",
     ...connection.headers,
     "x-goog-api-key": connection.apiKey,
   };
-  return new HttpAdapter(connection, fetchImpl, headers, new GeminiWire(connection));
+  return new GeminiAdapter(connection, fetchImpl, headers);
 };
