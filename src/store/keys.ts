@@ -26,6 +26,8 @@ export interface KeyRecord {
   failover: string | null;
   /** Requests per minute; null: the key has no rate limit of its own. */
   rpmLimit: number | null;
+  /** Tokens per minute (prompt + completion); null: the key has no token limit of its own. */
+  tpmLimit: number | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -79,6 +81,7 @@ export function newKeyRow(options: CreateKeyOptions): IssuedKey & { row: Row } {
     allowedProviders: options.allowedProviders ? JSON.stringify(options.allowedProviders) : null,
     failover: options.failover ?? null,
     rpmLimit: options.rpmLimit ?? null,
+    tpmLimit: options.tpmLimit ?? null,
     createdAt: Date.now(),
     revokedAt: null,
   };
@@ -119,9 +122,18 @@ export class KeyRepository implements KeyStore {
 
   /** Returns false when no active key has that name. */
   setRpmLimit(name: string, rpmLimit: number | null): boolean {
+    return this.setLimits(name, { rpmLimit });
+  }
+
+  /** Returns false when no active key has that name. */
+  setTpmLimit(name: string, tpmLimit: number | null): boolean {
+    return this.setLimits(name, { tpmLimit });
+  }
+
+  private setLimits(name: string, limits: Partial<Pick<Row, "rpmLimit" | "tpmLimit">>): boolean {
     const changed = this.db
       .update(apiKeys)
-      .set({ rpmLimit })
+      .set(limits)
       .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
       .returning({ id: apiKeys.id })
       .all();

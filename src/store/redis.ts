@@ -131,10 +131,15 @@ export type SharedRateVerdict =
 export interface SharedRateCounter {
   /** Takes one request from the key's bucket of `limit` a minute, or says how long until one is free. */
   take(id: string, limit: number): Promise<SharedRateVerdict>;
+  /** Takes `tokens` from the key's bucket of `limit` tokens a minute if it holds that many (decision 0006). */
+  takeTokens(id: string, limit: number, tokens: number): Promise<SharedRateVerdict>;
+  /** Corrects the key's token bucket by `delta` tokens once a request's real size is known; debt is allowed. */
+  adjustTokens(id: string, limit: number, delta: number): Promise<void>;
   close(): Promise<void>;
 }
 
-// GCRA in one script: KEYS[1] holds the time (ms) at which the key's bucket is full again; ARGV: limit, period ms.
+// GCRA in one script: KEYS[1] holds the time (ms) at which the key's bucket is full again; ARGV: limit, period ms,
+// and the cost (1 for a request; a request's estimated tokens for a token bucket).
 // Redis's own clock (TIME) is the one clock, so instances with skewed clocks still share one bucket.
 const TAKE = `
 local t = redis.call('TIME')
@@ -144,20 +149,43 @@ local period = tonumber(ARGV[2])
 local interval = period / limit
 local full = tonumber(redis.call('GET', KEYS[1]) or '0')
 if full < now then full = now end
-local ahead = full + interval - now
+local ahead = full + interval * tonumber(ARGV[3] or '1') - now
 if ahead > period + 0.000001 then
   return {0, string.format('%.3f', ahead - period)}
 end
+if ahead <= 0 then return {1, tostring(limit)} end
 redis.call('SET', KEYS[1], string.format('%.3f', now + ahead), 'PX', math.ceil(ahead))
 return {1, string.format('%d', math.floor((period - ahead) / interval + 0.000000001))}
 `;
 
+// A token bucket's correction: ARGV limit, period ms, delta tokens. No check, so the bucket may go into debt (its time
+// more than a period ahead); given back past full, the key is simply gone (a full bucket).
+const ADJUST = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local full = tonumber(redis.call('GET', KEYS[1]) or '0')
+if full < now then full = now end
+full = full + tonumber(ARGV[2]) / tonumber(ARGV[1]) * tonumber(ARGV[3])
+if full <= now then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('SET', KEYS[1], string.format('%.3f', full), 'PX', math.ceil(full - now))
+return 1
+`;
+
 interface RateScriptedRedis extends Redis {
   spendexRateTake(...args: Array<string | number>): Promise<[number, string]>;
+  spendexRateAdjust(...args: Array<string | number>): Promise<number>;
 }
 
+const verdictOf = ([allowed, value]: [number, string]): SharedRateVerdict =>
+  Number(allowed) === 1
+    ? { allowed: true, remaining: Number(value) }
+    : { allowed: false, retryAfterMs: Number(value) };
+
 /**
- * Per-key request buckets in Redis. A connection of its own with a short command timeout: a slow or absent Redis
+ * Per-key request and token buckets in Redis. A connection of its own with a short command timeout: a slow or absent Redis
  * must cost a limited request at most that long before the gateway falls back to its own buckets.
  */
 export function openSharedRateCounter(
@@ -183,12 +211,16 @@ export function openSharedRateCounter(
     options.onError?.(error);
   });
   redis.defineCommand("spendexRateTake", { lua: TAKE, numberOfKeys: 1 });
+  redis.defineCommand("spendexRateAdjust", { lua: ADJUST, numberOfKeys: 1 });
   return {
     async take(id, limit) {
-      const [allowed, value] = await redis.spendexRateTake(`ratelimit:key:${id}`, limit, 60_000);
-      return Number(allowed) === 1
-        ? { allowed: true, remaining: Number(value) }
-        : { allowed: false, retryAfterMs: Number(value) };
+      return verdictOf(await redis.spendexRateTake(`ratelimit:key:${id}`, limit, 60_000));
+    },
+    async takeTokens(id, limit, tokens) {
+      return verdictOf(await redis.spendexRateTake(`ratelimit:tokens:${id}`, limit, 60_000, tokens));
+    },
+    async adjustTokens(id, limit, delta) {
+      await redis.spendexRateAdjust(`ratelimit:tokens:${id}`, limit, 60_000, delta);
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

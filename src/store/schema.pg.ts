@@ -27,6 +27,7 @@ export const apiKeys = pgTable("api_keys", {
   allowedProviders: text("allowed_providers"),
   failover: text("failover"),
   rpmLimit: integer("rpm_limit"),
+  tpmLimit: integer("tpm_limit"),
   createdAt: epochMs("created_at").notNull(),
   revokedAt: epochMs("revoked_at"),
 });

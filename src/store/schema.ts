@@ -17,6 +17,8 @@ export const apiKeys = sqliteTable("api_keys", {
   failover: text("failover"),
   /** Requests per minute this key may send (token bucket, see gateway/rate-limit.ts); null: no limit of its own. */
   rpmLimit: integer("rpm_limit"),
+  /** Tokens per minute this key may use (prompt + completion; token bucket); null: no limit of its own. */
+  tpmLimit: integer("tpm_limit"),
   createdAt: integer("created_at").notNull(),
   revokedAt: integer("revoked_at"),
 });

@@ -59,6 +59,8 @@ export interface CreateKeyOptions {
   failover?: string;
   /** Requests per minute; absent: no limit of the key's own. */
   rpmLimit?: number;
+  /** Tokens per minute (prompt + completion); absent: no limit of the key's own. */
+  tpmLimit?: number;
 }
 
 export interface KeyStore {
@@ -68,6 +70,8 @@ export interface KeyStore {
   list(): MaybePromise<KeyRecord[]>;
   /** Sets (a number) or removes (null) an active key's requests-per-minute limit; false when no active key has that name. */
   setRpmLimit(name: string, rpmLimit: number | null): MaybePromise<boolean>;
+  /** Sets (a number) or removes (null) an active key's tokens-per-minute limit; false when no active key has that name. */
+  setTpmLimit(name: string, tpmLimit: number | null): MaybePromise<boolean>;
   /** Resolves false when no active key has that name. */
   revoke(name: string): MaybePromise<boolean>;
 }

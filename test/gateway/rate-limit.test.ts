@@ -128,6 +128,8 @@ describe("rate limiter", () => {
         calls += 1;
         throw new Error("connect ECONNREFUSED 127.0.0.1:1");
       },
+      takeTokens: async () => ({ allowed: true, remaining: 0 }),
+      adjustTokens: async () => {},
       close: async () => {},
     };
     const limiter = new RateLimiter({ shared, onError: (error) => errors.push(error) });

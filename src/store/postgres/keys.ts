@@ -46,11 +46,22 @@ export class PgKeyRepository implements KeyStore {
     return (await this.db.select().from(apiKeys).orderBy(apiKeys.createdAt)).map(toRecord);
   }
 
-  async setRpmLimit(name: string, rpmLimit: number | null): Promise<boolean> {
+  setRpmLimit(name: string, rpmLimit: number | null): Promise<boolean> {
+    return this.setLimits(name, { rpmLimit });
+  }
+
+  setTpmLimit(name: string, tpmLimit: number | null): Promise<boolean> {
+    return this.setLimits(name, { tpmLimit });
+  }
+
+  private async setLimits(
+    name: string,
+    limits: { rpmLimit?: number | null; tpmLimit?: number | null },
+  ): Promise<boolean> {
     await this.ready;
     const changed = await this.db
       .update(apiKeys)
-      .set({ rpmLimit })
+      .set(limits)
       .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
       .returning({ id: apiKeys.id });
     return changed.length > 0;
