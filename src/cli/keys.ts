@@ -1,12 +1,12 @@
-// `spendex keys`: create, list and revoke issued API keys (only hashes are stored).
+// `spendex keys`: create, list, update (rate limits) and revoke issued API keys (only hashes are stored).
 
 import { parseArgs } from "node:util";
 import type { Store } from "../store";
 import { printTable } from "./table";
 
 export const USAGE = `usage:
-  spendex keys create --name NAME [--env live|test] [--team TEAM] [--policy NAME] [--providers a,b] [--failover off|same-provider|equivalent] [--rpm N]
-  spendex keys update NAME --rpm N|off
+  spendex keys create --name NAME [--env live|test] [--team TEAM] [--policy NAME] [--providers a,b] [--failover off|same-provider|equivalent] [--rpm N] [--tpm N]
+  spendex keys update NAME [--rpm N|off] [--tpm N|off]
   spendex keys list [--json]
   spendex keys revoke NAME`;
 
@@ -31,11 +31,14 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
         providers: { type: "string" },
         failover: { type: "string" },
         rpm: { type: "string" },
+        tpm: { type: "string" },
       },
     });
     if (!values.name) return usage("--name is required");
-    const rpm = values.rpm === undefined ? null : parseRpm(values.rpm, false);
+    const rpm = values.rpm === undefined ? null : parseLimit(values.rpm, false, MAX_RPM);
     if (rpm === undefined) return usage(RPM_PROBLEM);
+    const tpm = values.tpm === undefined ? null : parseLimit(values.tpm, false, MAX_TPM);
+    if (tpm === undefined) return usage(TPM_PROBLEM);
     if (values.env !== "live" && values.env !== "test") return usage("--env must be live or test");
     if (values.failover && !["off", "same-provider", "equivalent"].includes(values.failover)) {
       return usage("--failover must be off, same-provider or equivalent");
@@ -61,6 +64,7 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
         ...(providers ? { allowedProviders: providers } : {}),
         ...(values.failover ? { failover: values.failover } : {}),
         ...(rpm !== null ? { rpmLimit: rpm } : {}),
+        ...(tpm !== null ? { tpmLimit: tpm } : {}),
       });
       console.error(
         `Created key '${issued.record.name}' (${issued.record.env}). It is shown once; store it now.`,
@@ -82,6 +86,7 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
       policy: key.policy ?? "",
       providers: key.allowedProviders?.join(",") ?? "all",
       rpm: json ? key.rpmLimit : (key.rpmLimit ?? "off"),
+      tpm: json ? key.tpmLimit : (key.tpmLimit ?? "off"),
       status: key.revokedAt ? "revoked" : "active",
       created: new Date(key.createdAt).toISOString().slice(0, 19),
     }));
@@ -92,24 +97,40 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
   if (action === "update") {
     const { values, positionals } = parseArgs({
       args: rest,
-      options: { rpm: { type: "string" } },
+      options: { rpm: { type: "string" }, tpm: { type: "string" } },
       allowPositionals: true,
     });
     const [name, ...extra] = positionals;
     if (!name || extra.length > 0) return usage("update needs exactly one key name");
-    if (values.rpm === undefined) return usage("update needs --rpm N|off");
-    const rpm = parseRpm(values.rpm, true);
-    if (rpm === undefined) return usage(RPM_PROBLEM);
-    if (!(await store.keys.setRpmLimit(name, rpm))) {
+    if (values.rpm === undefined && values.tpm === undefined) {
+      return usage("update needs --rpm N|off, --tpm N|off or both");
+    }
+    const rpm = values.rpm === undefined ? undefined : parseLimit(values.rpm, true, MAX_RPM);
+    if (rpm === undefined && values.rpm !== undefined) return usage(RPM_PROBLEM);
+    const tpm = values.tpm === undefined ? undefined : parseLimit(values.tpm, true, MAX_TPM);
+    if (tpm === undefined && values.tpm !== undefined) return usage(TPM_PROBLEM);
+    const found =
+      (rpm === undefined || (await store.keys.setRpmLimit(name, rpm))) &&
+      (tpm === undefined || (await store.keys.setTpmLimit(name, tpm)));
+    if (!found) {
       console.error(`spendex: no active key named '${name}'`);
       return 1;
     }
     // Servers cache a key for 2 s (gateway/authenticate.ts), so this is in force everywhere within 2 s.
-    console.log(
-      rpm === null
-        ? `Removed the rate limit of '${name}' (in effect within 2 s).`
-        : `'${name}' may send ${rpm} requests per minute (in effect within 2 s).`,
-    );
+    if (rpm !== undefined) {
+      console.log(
+        rpm === null
+          ? `Removed the rate limit of '${name}' (in effect within 2 s).`
+          : `'${name}' may send ${rpm} requests per minute (in effect within 2 s).`,
+      );
+    }
+    if (tpm !== undefined) {
+      console.log(
+        tpm === null
+          ? `Removed the token rate limit of '${name}' (in effect within 2 s).`
+          : `'${name}' may use ${tpm} tokens per minute (in effect within 2 s).`,
+      );
+    }
     return 0;
   }
   if (action === "revoke") {
@@ -127,13 +148,15 @@ export async function runKeysCommand(argv: string[], store: Store, known: KnownN
 
 const MAX_RPM = 1_000_000;
 const RPM_PROBLEM = `--rpm must be a whole number of requests per minute from 1 to ${MAX_RPM.toLocaleString("en")} (or off, with update)`;
+const MAX_TPM = 100_000_000;
+const TPM_PROBLEM = `--tpm must be a whole number of tokens per minute from 1 to ${MAX_TPM.toLocaleString("en")} (or off, with update)`;
 
 /** N → N; `off` → null when allowed; anything else → undefined (a usage error). */
-function parseRpm(text: string, offAllowed: boolean): number | null | undefined {
+function parseLimit(text: string, offAllowed: boolean, max: number): number | null | undefined {
   if (offAllowed && text === "off") return null;
   if (!/^[1-9][0-9]*$/.test(text)) return undefined;
-  const rpm = Number(text);
-  return rpm <= MAX_RPM ? rpm : undefined;
+  const limit = Number(text);
+  return limit <= max ? limit : undefined;
 }
 
 function usage(problem: string): number {

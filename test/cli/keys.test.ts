@@ -114,7 +114,7 @@ test("--rpm at creation, keys update --rpm N|off, shown by list; bad values exit
     expect(result.stderr).toContain(
       "--rpm must be a whole number of requests per minute from 1 to 1,000,000",
     );
-    expect(result.stderr).toContain("spendex keys update NAME --rpm N|off");
+    expect(result.stderr).toContain("spendex keys update NAME [--rpm N|off] [--tpm N|off]");
   }
   for (const [args, problem] of [
     [["update", "agent-loop"], "update needs --rpm N|off"],
