@@ -6,6 +6,7 @@ import type { ChatRequest } from "../openai/types";
 import type { KeyRecord } from "../store";
 import type { BudgetView } from "./budgets";
 import type { Admission } from "./rate-limit";
+import type { TokenAdmission } from "./token-rate-limit";
 
 export const STAGES = [
   "authenticate",
@@ -57,6 +58,8 @@ export interface RequestContext {
   key?: KeyRecord;
   /** The key's own rate limit and what is left of it, when the key has one. */
   rate?: Admission;
+  /** The key's own tokens-per-minute limit: what is left, and the correction `record` makes (decision 0006). */
+  tokenRate?: TokenAdmission;
   agent?: string;
   request?: ChatRequest;
   /** Set for `/v1/embeddings`; a chat completion leaves it unset (logged as `chat`). */

@@ -13,7 +13,7 @@ import { newContext, type RequestContext } from "./context";
 import { type Constraints, constraintsFor } from "./decide";
 import { type DispatchDeps, dispatchTo } from "./dispatch";
 import { MAX_JSON_DEPTH, nestedDeeperThan, readBody } from "./parse";
-import type { RateLimiter } from "./rate-limit";
+import type { RateLimiter, TpmKey } from "./rate-limit";
 import { passRateLimits, responseHeaders } from "./respond";
 import type { CallTimeouts } from "./timeouts";
 
@@ -58,6 +58,10 @@ export function createEmbeddings(deps: EmbeddingsDeps): (request: Request) => Pr
       context.estimatedPromptTokens = estimateInputTokens(body.input);
       context.agent = request.headers.get("x-spendex-agent") ?? body.user ?? undefined;
       context.forwardHeaders = deps.forwarded(request.headers);
+      if (key.tpmLimit !== null) {
+        const admitted = deps.rateLimiter.admitTokens(key as TpmKey, context.estimatedPromptTokens);
+        context.tokenRate = admitted instanceof Promise ? await admitted : admitted;
+      }
 
       const decideStart = performance.now();
       const constraints = constraintsFor(key, request.headers, deps.connected);
@@ -106,7 +110,7 @@ export function createEmbeddings(deps: EmbeddingsDeps): (request: Request) => Pr
         ...(context.attempts.length > 1 ? { fallbacks: context.attempts } : {}),
       };
       const headers = responseHeaders(context, "application/json");
-      passRateLimits(headers, result.upstreamHeaders, context.rate);
+      passRateLimits(headers, result.upstreamHeaders, context);
       deps.finish(context, body);
       return new Response(JSON.stringify(answer), { status: 200, headers });
     } catch (error) {

@@ -25,7 +25,7 @@ import { LatencyTracker } from "./latency";
 import { GatewayMetrics } from "./metrics";
 import { renderMetrics } from "./metrics/gauges";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
-import { RateLimiter } from "./rate-limit";
+import { RateLimiter, type TpmKey } from "./rate-limit";
 import { record } from "./record";
 import { passRateLimits, price, responseHeaders, spendexInfo } from "./respond";
 import { type OpenedStream, openStream, sseBody } from "./stream";
@@ -148,6 +148,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       context.estimatedPromptTokens = traits.estimatedPromptTokens;
       context.agent = request.headers.get("x-spendex-agent") ?? chat.user ?? undefined;
       context.forwardHeaders = forwarded(request.headers, settings.forwardHeaders);
+      // After the prompt is estimated, before a budget is reserved or a provider called (decision 0006, tokens).
+      if (key.tpmLimit !== null) {
+        const admitted = rateLimiter.admitTokens(key as TpmKey, traits.estimatedPromptTokens);
+        context.tokenRate = admitted instanceof Promise ? await admitted : admitted;
+      }
 
       const constraints = constraintsFor(key, request.headers, connected);
       if (deps.budgets) {
@@ -218,7 +223,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (context.usageEstimated && context.tokens) body.usage = usageOf(context.tokens);
       body.spendex = spendexInfo(context, baselineId);
       const headers = responseHeaders(context, "application/json");
-      passRateLimits(headers, result.upstreamHeaders, context.rate);
+      passRateLimits(headers, result.upstreamHeaders, context);
       recordAndSettle(context, chat);
       return new Response(JSON.stringify(body), { status: 200, headers });
     } catch (error) {
@@ -237,7 +242,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const streamStart = performance.now();
     const headers = responseHeaders(context, "text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
-    passRateLimits(headers, opened.result.upstreamHeaders, context.rate);
+    passRateLimits(headers, opened.result.upstreamHeaders, context);
     const body = sseBody(opened, {
       includeUsage,
       finish: (outputChars) => {

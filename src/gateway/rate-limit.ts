@@ -1,8 +1,9 @@
-// Per-key request rate limits (requests per minute): a token bucket kept as one number per key (GCRA), in this
+// Per-key rate limits, requests and tokens per minute: a token bucket kept as one number per key (GCRA), in this
 // instance's memory or, with REDIS_URL, in a counter every instance shares. Decision 0006 says why.
 
 import { SpendexError } from "../errors";
 import type { KeyRecord, MaybePromise, SharedRateCounter, SharedRateVerdict } from "../store";
+import { type TokenAdmission, tokenDecision } from "./token-rate-limit";
 
 export const RATE_PERIOD_MS = 60_000;
 /** Entries are swept at most this often; a key idle for a full period is dropped at the next sweep. */
@@ -18,6 +19,8 @@ export interface Admission {
 }
 
 export type Verdict = SharedRateVerdict;
+/** A key with a tokens-per-minute limit (what `key.tpmLimit !== null` establishes). */
+export type TpmKey = KeyRecord & { tpmLimit: number };
 
 /**
  * A token bucket of `limit` requests that refills at `limit` a minute, stored as its "theoretical arrival time"
@@ -37,18 +40,36 @@ export class TokenBuckets {
     this.sweptAt = now();
   }
 
-  take(id: string, limit: number): Verdict {
+  /** Takes `cost` units (1 request, or a request's estimated tokens) when the bucket holds at least that many. */
+  take(id: string, limit: number, cost = 1): Verdict {
     const now = this.now();
     if (now - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(now);
     const interval = RATE_PERIOD_MS / limit;
     const previous = this.full.get(id);
-    const next = (previous !== undefined && previous > now ? previous : now) + interval;
+    const next = (previous !== undefined && previous > now ? previous : now) + interval * cost;
     const ahead = next - now;
     // The epsilon absorbs float residue: 7 intervals of 60000 / 7 ms must still fit in one period.
     if (ahead > RATE_PERIOD_MS + EPSILON_MS) return { allowed: false, retryAfterMs: ahead - RATE_PERIOD_MS };
     if (previous === undefined && this.full.size >= this.maxEntries) this.evictOldest();
     this.full.set(id, next);
     return { allowed: true, remaining: Math.floor((RATE_PERIOD_MS - ahead) / interval + 1e-9) };
+  }
+
+  /**
+   * Gives back (delta < 0) or takes more (delta > 0) once a request's real size is known. No check: the bucket may
+   * go into debt (its time more than a period ahead), which delays the next admissions (decision 0006, tokens).
+   */
+  adjust(id: string, limit: number, delta: number): void {
+    const now = this.now();
+    const previous = this.full.get(id);
+    const next =
+      (previous !== undefined && previous > now ? previous : now) + (RATE_PERIOD_MS / limit) * delta;
+    if (next <= now) {
+      this.full.delete(id);
+      return;
+    }
+    if (previous === undefined && this.full.size >= this.maxEntries) this.evictOldest();
+    this.full.set(id, next);
   }
 
   /** Entries held (tests and /ready-style diagnostics). */
@@ -85,11 +106,14 @@ const SHARED_RETRY_MS = 1_000;
 
 export class RateLimiter {
   readonly local: TokenBuckets;
+  /** Tokens-per-minute buckets: a map of their own, the key id is the same. */
+  readonly localTokens: TokenBuckets;
   private sharedDownUntil = 0;
   private sharedDown = false;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
     this.local = new TokenBuckets(options.now);
+    this.localTokens = new TokenBuckets(options.now);
   }
 
   /**
@@ -98,24 +122,70 @@ export class RateLimiter {
    */
   admit(key: KeyRecord & { rpmLimit: number }): MaybePromise<Admission> {
     const limit = key.rpmLimit;
-    const shared = this.options.shared;
-    if (shared && Date.now() >= this.sharedDownUntil) {
+    const shared = this.usableShared();
+    if (shared) {
       return shared.take(key.id, limit).then(
-        (verdict) => {
-          this.sharedDown = false;
-          return decide(verdict, limit);
-        },
-        (error: unknown) => {
-          // Fail open to this instance's own buckets: a Redis outage must not refuse every limited key, and the
-          // limit still holds per instance meanwhile (decision 0006). Reported once per outage.
-          this.sharedDownUntil = Date.now() + SHARED_RETRY_MS;
-          if (!this.sharedDown) this.options.onError?.(error);
-          this.sharedDown = true;
-          return decide(this.local.take(key.id, limit), limit);
-        },
+        (verdict) => this.sharedUp(decide, verdict, limit),
+        (error: unknown) => decide(this.sharedFailed(error, this.local).take(key.id, limit), limit),
       );
     }
     return decide(this.local.take(key.id, limit), limit);
+  }
+
+  /**
+   * Admits one request of a key with a tokens-per-minute limit when its bucket holds the request's estimated prompt
+   * tokens (callers check `key.tpmLimit !== null`). The admission's `settle` corrects the bucket by what the request
+   * really used, once, when it is recorded.
+   */
+  admitTokens(key: TpmKey, estimate: number): MaybePromise<TokenAdmission> {
+    const { id, tpmLimit: limit } = key;
+    const settle = (used: number, shared: boolean) => {
+      const delta = used - estimate;
+      if (delta === 0) return;
+      const counter = shared ? this.usableShared() : undefined;
+      if (!counter) return this.localTokens.adjust(id, limit, delta);
+      counter
+        .adjustTokens(id, limit, delta)
+        .then(() => {
+          this.sharedDown = false;
+        })
+        .catch((error: unknown) => this.sharedFailed(error, this.localTokens).adjust(id, limit, delta));
+    };
+    const decideTokens = (verdict: Verdict, shared: boolean) =>
+      tokenDecision(verdict, limit, estimate, (used) => settle(used, shared));
+    const shared = estimate > limit ? undefined : this.usableShared();
+    if (shared) {
+      return shared.takeTokens(id, limit, estimate).then(
+        (verdict) => this.sharedUp(decideTokens, verdict, true),
+        (error: unknown) =>
+          decideTokens(this.sharedFailed(error, this.localTokens).take(id, limit, estimate), false),
+      );
+    }
+    // A request larger than the whole bucket is refused by tokenDecision without touching any bucket.
+    const verdict: Verdict =
+      estimate > limit ? { allowed: false, retryAfterMs: 0 } : this.localTokens.take(id, limit, estimate);
+    return decideTokens(verdict, false);
+  }
+
+  private usableShared(): SharedRateCounter | undefined {
+    const shared = this.options.shared;
+    return shared && Date.now() >= this.sharedDownUntil ? shared : undefined;
+  }
+
+  private sharedUp<T, A>(decideWith: (verdict: Verdict, arg: A) => T, verdict: Verdict, arg: A): T {
+    this.sharedDown = false;
+    return decideWith(verdict, arg);
+  }
+
+  /**
+   * Fail open to this instance's own buckets: a Redis outage must not refuse every limited key, and the limit still
+   * holds per instance meanwhile (decision 0006). Reported once per outage; Redis is asked again after a second.
+   */
+  private sharedFailed(error: unknown, fallback: TokenBuckets): TokenBuckets {
+    this.sharedDownUntil = Date.now() + SHARED_RETRY_MS;
+    if (!this.sharedDown) this.options.onError?.(error);
+    this.sharedDown = true;
+    return fallback;
   }
 }
 

@@ -14,6 +14,9 @@ export function record(
   context.release?.(context.costUsd);
   context.release = undefined;
   const tokens = context.tokens;
+  // The key's token bucket took the prompt estimate; now it learns what was used (nothing, for a failed request).
+  if (context.tokenRate !== undefined)
+    context.tokenRate.settle(tokens ? tokens.prompt + tokens.completion : 0);
   const totalMs = performance.now() - context.startedAt;
   const row = {
     id: context.id,

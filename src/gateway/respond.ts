@@ -4,7 +4,8 @@ import { type Catalog, type CatalogModel, costOf, roundUsd, type TokenCounts } f
 import type { RequestContext } from "./context";
 import { serverTiming } from "./context";
 import { estimatedTokens, reported } from "./estimate";
-import { type Admission, rateLimitHeaders as ownRateLimitHeaders } from "./rate-limit";
+import { rateLimitHeaders as ownRateLimitHeaders } from "./rate-limit";
+import { tokenRateLimitHeaders } from "./token-rate-limit";
 
 export interface SpendexInfo {
   routed_model: string;
@@ -113,9 +114,10 @@ const RATE_LIMIT_HEADERS = [
 export function passRateLimits(
   headers: Record<string, string>,
   upstream: Headers | undefined,
-  own: Admission | undefined,
+  own: Pick<RequestContext, "rate" | "tokenRate">,
 ): void {
-  if (own !== undefined) ownRateLimitHeaders(headers, own);
+  if (own.rate !== undefined) ownRateLimitHeaders(headers, own.rate);
+  if (own.tokenRate !== undefined) tokenRateLimitHeaders(headers, own.tokenRate);
   if (upstream === undefined) return;
   for (const name of RATE_LIMIT_HEADERS) {
     const value = upstream.get(name);
