@@ -45,6 +45,8 @@ export interface BuildOptions<S extends Store = Store> {
   /** Where relative paths of the config (models/, policies/) resolve; default the working directory. */
   root?: string;
   log?: (line: string) => void;
+  /** The rate limiters' clock (tests freeze it to assert exact bucket figures); default Date.now. */
+  rateClock?: () => number;
 }
 
 export async function buildServer<S extends Store = Store>(
@@ -88,6 +90,7 @@ export async function buildServer<S extends Store = Store>(
     : undefined;
   const rateLimiter = new RateLimiter({
     ...(sharedRates ? { shared: sharedRates } : {}),
+    ...(options.rateClock ? { now: options.rateClock } : {}),
     onError: (error) =>
       log(`rate limits: Redis unavailable, limiting per instance: ${(error as Error).message}`),
   });
