@@ -131,3 +131,60 @@ test("--rpm at creation, keys update --rpm N|off, shown by list; bad values exit
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain("no active key named 'nobody'");
 });
+
+test("--tpm at creation, keys update --tpm N|off (alone or with --rpm), shown by list; bad values exit 2", () => {
+  const created = spendex("keys", "create", "--name", "big-prompts", "--rpm", "10", "--tpm", "200000");
+  expect(created.code).toBe(0);
+  const limitsOf = (name: string) => {
+    const rows = JSON.parse(spendex("keys", "list", "--json").stdout) as Array<{
+      name: string;
+      rpm: unknown;
+      tpm: unknown;
+    }>;
+    const row = rows.find((r) => r.name === name);
+    return row ? [row.rpm, row.tpm] : undefined;
+  };
+  expect(limitsOf("big-prompts")).toEqual([10, 200_000]);
+  expect(limitsOf("scoped")).toEqual([null, null]);
+
+  const updated = spendex("keys", "update", "big-prompts", "--tpm", "50000");
+  expect(updated.code).toBe(0);
+  expect(updated.stdout).toBe("'big-prompts' may use 50000 tokens per minute (in effect within 2 s).\n");
+  expect(limitsOf("big-prompts")).toEqual([10, 50_000]);
+  const table = spendex("keys", "list").stdout.split("\n");
+  expect(table[0]).toMatch(/rpm\s+tpm/);
+  expect(table.find((line) => line.startsWith("big-prompts"))).toMatch(/10\s+50000/);
+  expect(table.find((line) => line.startsWith("scoped"))).toMatch(/off\s+off/);
+
+  const both = spendex("keys", "update", "big-prompts", "--rpm", "off", "--tpm", "off");
+  expect(both.code).toBe(0);
+  expect(both.stdout).toBe(
+    "Removed the rate limit of 'big-prompts' (in effect within 2 s).\nRemoved the token rate limit of 'big-prompts' (in effect within 2 s).\n",
+  );
+  expect(limitsOf("big-prompts")).toEqual([null, null]);
+
+  for (const args of [
+    ["create", "--name", "bad-tpm", "--tpm", "0"],
+    ["create", "--name", "bad-tpm", "--tpm", "2.5"],
+    ["create", "--name", "bad-tpm", "--tpm", "off"],
+    ["create", "--name", "bad-tpm", "--tpm", "100000001"],
+    ["update", "big-prompts", "--tpm=-3"],
+    ["update", "big-prompts", "--rpm", "5", "--tpm", "lots"],
+  ]) {
+    const result = spendex("keys", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "--tpm must be a whole number of tokens per minute from 1 to 100,000,000 (or off, with update)",
+    );
+    expect(result.stderr).toContain("usage:");
+  }
+  const neither = spendex("keys", "update", "big-prompts");
+  expect(neither.code).toBe(2);
+  expect(neither.stderr).toContain("update needs --rpm N|off, --tpm N|off or both");
+  expect(limitsOf("bad-tpm")).toBeUndefined();
+  // A refused --tpm changes nothing, not even a valid --rpm beside it.
+  expect(limitsOf("big-prompts")).toEqual([null, null]);
+  const missing = spendex("keys", "update", "nobody", "--tpm", "5");
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain("no active key named 'nobody'");
+});
