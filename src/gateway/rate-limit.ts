@@ -3,7 +3,7 @@
 
 import { SpendexError } from "../errors";
 import type { KeyRecord, MaybePromise, SharedRateCounter, SharedRateVerdict } from "../store";
-import { type TokenAdmission, tokenDecision } from "./token-rate-limit";
+import { type TokenAdmission, tokenDecision, tooLargeForKey } from "./token-rate-limit";
 
 export const RATE_PERIOD_MS = 60_000;
 /** Entries are swept at most this often; a key idle for a full period is dropped at the next sweep. */
@@ -139,6 +139,8 @@ export class RateLimiter {
    */
   admitTokens(key: TpmKey, estimate: number): MaybePromise<TokenAdmission> {
     const { id, tpmLimit: limit } = key;
+    // It could never fit: refused outright, taking nothing from any bucket.
+    if (estimate > limit) throw tooLargeForKey(limit, estimate);
     const settle = (used: number, shared: boolean) => {
       const delta = used - estimate;
       if (delta === 0) return;
@@ -153,7 +155,7 @@ export class RateLimiter {
     };
     const decideTokens = (verdict: Verdict, shared: boolean) =>
       tokenDecision(verdict, limit, estimate, (used) => settle(used, shared));
-    const shared = estimate > limit ? undefined : this.usableShared();
+    const shared = this.usableShared();
     if (shared) {
       return shared.takeTokens(id, limit, estimate).then(
         (verdict) => this.sharedUp(decideTokens, verdict, true),
@@ -161,10 +163,7 @@ export class RateLimiter {
           decideTokens(this.sharedFailed(error, this.localTokens).take(id, limit, estimate), false),
       );
     }
-    // A request larger than the whole bucket is refused by tokenDecision without touching any bucket.
-    const verdict: Verdict =
-      estimate > limit ? { allowed: false, retryAfterMs: 0 } : this.localTokens.take(id, limit, estimate);
-    return decideTokens(verdict, false);
+    return decideTokens(this.localTokens.take(id, limit, estimate), false);
   }
 
   private usableShared(): SharedRateCounter | undefined {

@@ -22,7 +22,6 @@ export function tokenDecision(
   estimate: number,
   settle: (used: number) => void,
 ): TokenAdmission {
-  if (estimate > limit) throw tooLargeForKey(limit, estimate);
   if (verdict.allowed) return { limit, remaining: verdict.remaining, settle };
   // What the bucket held: the estimate less the deficit that the wait refills (limit / period tokens a ms).
   const held = Math.max(0, Math.floor(estimate - (verdict.retryAfterMs * limit) / PERIOD_MS + 1e-9));
