@@ -71,6 +71,17 @@ export function resolvePinned(
       message: `The model '${reference}' does not exist in the catalog. GET /v1/models lists the models you can use.`,
     });
   }
+  requireReachable(model, constraints, connected, disconnected);
+  return model;
+}
+
+/** A named model (chat or embedding) whose provider is not connected, or not allowed for this key or request: 400. */
+export function requireReachable(
+  model: { id: string; provider: string },
+  constraints: Constraints,
+  connected: ReadonlySet<string>,
+  disconnected: ReadonlyMap<string, string>,
+): void {
   if (!connected.has(model.provider)) {
     const variable = disconnected.get(model.provider) ?? `${model.provider.toUpperCase()}_API_KEY`;
     throw new SpendexError({
@@ -88,7 +99,6 @@ export function resolvePinned(
       message: `The model '${model.id}' is from '${model.provider}', which this key or request does not allow.`,
     });
   }
-  return model;
 }
 
 /**

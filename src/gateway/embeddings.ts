@@ -3,16 +3,16 @@
 
 import { type Catalog, type EmbeddingModel, embeddingCostOf } from "../catalog";
 import type { Settings } from "../config";
-import { invalidRequest, SpendexError } from "../errors";
+import { SpendexError } from "../errors";
 import { type EmbeddingsRequest, validateEmbeddingsRequest } from "../openai/embeddings";
 import type { ProviderAdapter } from "../providers/types";
 import type { KeyRecord } from "../store";
 import type { Authenticator } from "./authenticate";
 import type { BudgetGuard } from "./budgets";
 import { newContext, type RequestContext } from "./context";
-import { type Constraints, constraintsFor } from "./decide";
+import { type Constraints, constraintsFor, requireReachable } from "./decide";
 import { type DispatchDeps, dispatchTo } from "./dispatch";
-import { MAX_JSON_DEPTH, nestedDeeperThan, readBody } from "./parse";
+import { parseJsonBody, readBody } from "./parse";
 import type { RateLimiter, TpmKey } from "./rate-limit";
 import { passRateLimits, responseHeaders } from "./respond";
 import type { CallTimeouts } from "./timeouts";
@@ -52,7 +52,9 @@ export function createEmbeddings(deps: EmbeddingsDeps): (request: Request) => Pr
       context.stages.authenticate = performance.now() - start;
 
       const parseStart = performance.now();
-      const body = parseEmbeddingsRequest(await readBody(request, settings.bodyLimitBytes));
+      const body = validateEmbeddingsRequest(
+        parseJsonBody(await readBody(request, settings.bodyLimitBytes), "embeddings"),
+      );
       context.stages.parse = performance.now() - parseStart;
       context.requestedModel = body.model;
       context.estimatedPromptTokens = estimateInputTokens(body.input);
@@ -119,20 +121,6 @@ export function createEmbeddings(deps: EmbeddingsDeps): (request: Request) => Pr
   };
 }
 
-function parseEmbeddingsRequest(text: string): EmbeddingsRequest {
-  if (text.trim() === "") throw invalidRequest("The request body is empty; send a JSON embeddings request.");
-  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
-    throw invalidRequest(`The request body is nested too deeply (more than ${MAX_JSON_DEPTH} levels).`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidRequest("The request body is not valid JSON.", null, "invalid_json");
-  }
-  return validateEmbeddingsRequest(body);
-}
-
 /** Prompt tokens before the upstream says: 4 characters a token for text, the exact count for token ids. */
 export function estimateInputTokens(input: EmbeddingsRequest["input"]): number {
   if (typeof input === "string") return Math.ceil(input.length / 4);
@@ -171,24 +159,7 @@ function resolveEmbeddingModel(
       message: `The model '${reference}' does not exist in the catalog. GET /v1/models lists the models you can use.`,
     });
   }
-  if (!deps.connected.has(model.provider)) {
-    const variable =
-      deps.settings.disconnected.get(model.provider) ?? `${model.provider.toUpperCase()}_API_KEY`;
-    throw new SpendexError({
-      type: "invalid_request_error",
-      code: "provider_not_connected",
-      param: "model",
-      message: `The model '${model.id}' needs the provider '${model.provider}', which is not connected. Set ${variable} to connect it.`,
-    });
-  }
-  if (!constraints.providers.has(model.provider)) {
-    throw new SpendexError({
-      type: "invalid_request_error",
-      code: "provider_not_allowed",
-      param: "model",
-      message: `The model '${model.id}' is from '${model.provider}', which this key or request does not allow.`,
-    });
-  }
+  requireReachable(model, constraints, deps.connected, deps.settings.disconnected);
   return model;
 }
 

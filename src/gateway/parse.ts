@@ -49,18 +49,20 @@ function tooLarge(limitBytes: number): SpendexError {
 export const MAX_JSON_DEPTH = 512;
 
 export function parseChatRequest(text: string): ChatRequest {
-  if (text.trim() === "")
-    throw invalidRequest("The request body is empty; send a JSON chat completion request.");
+  return validateChatRequest(parseJsonBody(text, "chat completion"));
+}
+
+/** A request body as JSON: refused when empty, nested too deeply or malformed (`what` names the request kind). */
+export function parseJsonBody(text: string, what: string): unknown {
+  if (text.trim() === "") throw invalidRequest(`The request body is empty; send a JSON ${what} request.`);
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
     throw invalidRequest(`The request body is nested too deeply (more than ${MAX_JSON_DEPTH} levels).`);
   }
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw invalidRequest("The request body is not valid JSON.", null, "invalid_json");
   }
-  return validateChatRequest(body);
 }
 
 /**
