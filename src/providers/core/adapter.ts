@@ -90,18 +90,7 @@ export class HttpAdapter implements ProviderAdapter {
 
   async complete(options: CallOptions): Promise<CompletionResult> {
     const { call, response } = await this.send(options, false);
-    let text: string;
-    // The idle deadline covers the body too: an upstream that sends its headers and then hangs is given up on
-    // after idleMs, not after the whole totalMs.
-    call.reading = true;
-    call.touch();
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw call.failureFrom(error, "interrupted");
-    } finally {
-      call.finish();
-    }
+    const text = await call.readText(response);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -139,6 +139,22 @@ export class UpstreamCall {
     this.idleAt = performance.now() + this.timeouts.idleMs;
   }
 
+  /**
+   * Reads a whole (non-streamed) answer body, then ends the call. The idle deadline covers the body too: an upstream
+   * that sends its headers and then hangs is given up on after idleMs, not after the whole totalMs.
+   */
+  async readText(response: Response): Promise<string> {
+    this.reading = true;
+    this.touch();
+    try {
+      return await response.text();
+    } catch (error) {
+      throw this.failureFrom(error, "interrupted");
+    } finally {
+      this.finish();
+    }
+  }
+
   /** A stream's headers arrived: the model may think (and send nothing) for up to `firstChunkMs`. */
   awaitFirstChunk(): void {
     this.idleAt = performance.now() + (this.timeouts.firstChunkMs ?? this.timeouts.idleMs);

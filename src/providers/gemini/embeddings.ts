@@ -119,16 +119,7 @@ export async function embed(
       body: errorBody,
     });
   }
-  let text: string;
-  call.reading = true;
-  call.touch();
-  try {
-    text = await response.text();
-  } catch (error) {
-    throw call.failureFrom(error, "interrupted");
-  } finally {
-    call.finish();
-  }
+  const text = await call.readText(response);
   let json: unknown;
   try {
     json = JSON.parse(text);

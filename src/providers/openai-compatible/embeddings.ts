@@ -34,16 +34,7 @@ export async function embed(transport: EmbeddingsTransport, options: EmbedOption
       body: errorBody,
     });
   }
-  let text: string;
-  call.reading = true;
-  call.touch();
-  try {
-    text = await response.text();
-  } catch (error) {
-    throw call.failureFrom(error, "interrupted");
-  } finally {
-    call.finish();
-  }
+  const text = await call.readText(response);
   let json: unknown;
   try {
     json = JSON.parse(text);
