@@ -74,10 +74,14 @@ export interface SharedCounterOptions {
   onError?: (error: unknown) => void;
 }
 
-export function openSharedCounter(url: string, options: SharedCounterOptions = {}): SharedBudgetCounter {
+function checkRedisUrl(url: string): void {
   if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
     throw new Error(`REDIS_URL must look like redis://HOST:PORT[/DB] (see README: Storage)`);
   }
+}
+
+export function openSharedCounter(url: string, options: SharedCounterOptions = {}): SharedBudgetCounter {
+  checkRedisUrl(url);
   // A request waits for at most one reconnect attempt: budgets fail closed rather than hang.
   const redis = new Redis(url, {
     keyPrefix: options.prefix ?? "spendex:",
@@ -192,9 +196,7 @@ export function openSharedRateCounter(
   url: string,
   options: SharedCounterOptions & { commandTimeoutMs?: number } = {},
 ): SharedRateCounter {
-  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
-    throw new Error(`REDIS_URL must look like redis://HOST:PORT[/DB] (see README: Storage)`);
-  }
+  checkRedisUrl(url);
   const redis = new Redis(url, {
     keyPrefix: options.prefix ?? "spendex:",
     maxRetriesPerRequest: 1,

@@ -16,7 +16,8 @@ export interface AnthropicUsage {
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
-interface AnthropicBlock {
+/** A content block of a Message; a stream's `content_block_start` carries the same shape. */
+export interface AnthropicBlock {
   type: string;
   text?: string;
   thinking?: string;

@@ -6,21 +6,19 @@ import type { TokenCounts } from "../../catalog/types";
 import type { ChatCompletionChunk, FinishReason, ThinkingBlock } from "../../openai/types";
 import type { ChunkSink, StreamTranslator } from "../core/sse";
 import { anthropicStreamError } from "./errors";
-import { type AnthropicUsage, toFinishReason, toOpenAIUsage, toTokenCounts } from "./response";
+import {
+  type AnthropicBlock,
+  type AnthropicUsage,
+  toFinishReason,
+  toOpenAIUsage,
+  toTokenCounts,
+} from "./response";
 
 interface StreamEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: {
-    type: string;
-    text?: string;
-    thinking?: string;
-    signature?: string;
-    data?: string;
-    id?: string;
-    name?: string;
-  };
+  content_block?: AnthropicBlock;
   delta?: {
     type?: string;
     text?: string;
