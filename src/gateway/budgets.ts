@@ -14,6 +14,7 @@ import {
   type SharedBudgetCounter,
   type SharedBudgetKey,
 } from "../store";
+import { BudgetDefinitions } from "./budget-definitions";
 import {
   type Alert,
   type BudgetView,
@@ -41,9 +42,7 @@ export {
 const SPEND_FLUSH_MS = 100;
 
 export class BudgetGuard {
-  private rows: BudgetRow[] = [];
-  private readAt = Number.NEGATIVE_INFINITY;
-  private refreshing: Promise<BudgetRow[]> | undefined;
+  private readonly definitions: BudgetDefinitions;
   private readonly ledgers = new Map<string, Ledger>();
   private readonly loading = new Map<string, Promise<Ledger>>();
   /** Ledgers whose reservations changed since they were last written for `budgets list`. */
@@ -66,7 +65,11 @@ export class BudgetGuard {
       /** Told when spend could not be written or a shared counter could not be read; requests go on. */
       onError?: (error: unknown) => void;
     } = {},
-  ) {}
+  ) {
+    this.definitions = new BudgetDefinitions(repository, options.refreshMs ?? 2_000, (error) =>
+      options.onError?.(error),
+    );
+  }
 
   /**
    * The budgets that apply to a request, with spend and what remains. Synchronous when the definitions and this
@@ -74,7 +77,7 @@ export class BudgetGuard {
    */
   applicable(subjects: Partial<Record<BudgetScope, string | null | undefined>>): MaybePromise<BudgetView[]> {
     const now = this.now();
-    return chain(this.budgets(now), (all) => {
+    return chain(this.definitions.read(now), (all) => {
       const matched: BudgetRow[] = [];
       for (const row of all) if (subjects[row.scope] === row.name) matched.push(row);
       if (matched.length === 0) return [];
@@ -111,7 +114,7 @@ export class BudgetGuard {
     if (views.length === 0) return noop;
     const now = this.now();
     const rows = views
-      .map((view) => this.row(view.scope, view.name))
+      .map((view) => this.definitions.row(view.scope, view.name))
       .filter((row): row is BudgetRow => !!row);
     return chain(this.ledgersOf(rows, now), (ledgers) => {
       const held = ledgers.map((ledger, i) => ({ row: rows[i] as BudgetRow, ledger }));
@@ -286,37 +289,6 @@ export class BudgetGuard {
         this.options.onError?.(error);
       }
     }
-  }
-
-  /** Budget definitions, re-read at most every `refreshMs`; one read in flight serves every waiting request. */
-  private budgets(now: number): MaybePromise<BudgetRow[]> {
-    if (now - this.readAt <= (this.options.refreshMs ?? 2_000)) return this.rows;
-    const listed = this.repository.list();
-    if (!(listed instanceof Promise)) return this.accept(listed, now);
-    this.refreshing ??= listed
-      .then(
-        (rows) => this.accept(rows, now),
-        (error: unknown) => {
-          // A database blip keeps the definitions we have rather than failing every request.
-          if (this.readAt === Number.NEGATIVE_INFINITY) throw error;
-          this.options.onError?.(error);
-          return this.rows;
-        },
-      )
-      .finally(() => {
-        this.refreshing = undefined;
-      });
-    return this.refreshing;
-  }
-
-  private accept(rows: BudgetRow[], now: number): BudgetRow[] {
-    this.rows = rows;
-    this.readAt = now;
-    return rows;
-  }
-
-  private row(scope: BudgetScope, name: string): BudgetRow | undefined {
-    return this.rows.find((row) => row.scope === scope && row.name === name);
   }
 
   /** This period's ledger; its spend is read from the store once per period (one read shared by all waiters). */
