@@ -1,7 +1,14 @@
 // The work probe counts quantity words, relation cues and distinct units of the last user turn.
 
 import { describe, expect, test } from "bun:test";
-import { WORK_COLUMNS, workColumns, workCounts } from "../../src/classify/build/work-signals";
+import {
+  QUANT_COLUMNS,
+  quantColumns,
+  quantityCounts,
+  WORK_COLUMNS,
+  workColumns,
+  workCounts,
+} from "../../src/classify/build/work-signals";
 
 describe("workCounts", () => {
   test.each([
@@ -42,6 +49,68 @@ describe("workColumns", () => {
       Math.fround(Math.log1p(1)),
       Math.fround(Math.log1p(1)),
       Math.fround(Math.log1p(2)),
+    ]);
+  });
+});
+
+describe("quantityCounts", () => {
+  test.each([
+    ["", { quantities: 0, prose: true }],
+    ["Who sang Thriller?", { quantities: 0, prose: true }],
+    // 4, 3, 50, 2 are digit runs; twice and three are words; 3.5 and 1,200 are one run each.
+    [
+      "Xavier was 4 feet tall and grew 3 inches. Cole was 50 inches and grew 2. Twice that for three weeks.",
+      { quantities: 6, prose: true },
+    ],
+    ["It costs 3.5 dollars or 1,200 cents, half of it.", { quantities: 3, prose: true }],
+    // Markup of any kind is not prose: LaTeX, dollars, code, an equality test, braces.
+    ["What is $2+3$ when x is 4?", { quantities: 3, prose: false }],
+    ["Compute \\frac 1 2", { quantities: 2, prose: false }],
+    ["assert f(2) == 3", { quantities: 2, prose: false }],
+    ["Return `x` for 2 items", { quantities: 1, prose: false }],
+    // Two option lines make it multiple choice; one does not; someone/often hold no quantity word.
+    ["Pick one of 2:\nA. 10\nB. 20", { quantities: 4, prose: false }],
+    ["Someone often says:\n(a) nothing at all", { quantities: 0, prose: true }],
+  ])("%p", (text, expected) => {
+    expect(quantityCounts(text)).toEqual(expected);
+  });
+});
+
+describe("quantColumns", () => {
+  test("the last user turn's quantities, crossed with the prose flag", () => {
+    const input = (text: string) => ({
+      messages: [
+        { role: "user" as const, content: "1 2 3 4 5 6 7 8 9" },
+        { role: "assistant" as const, content: "ten" },
+        { role: "user" as const, content: text },
+      ],
+      tools: false,
+      images: false,
+      jsonMode: false,
+    });
+    const log4 = Math.fround(Math.log1p(4));
+    expect(QUANT_COLUMNS.length).toBe(9);
+    expect([...quantColumns(input("Tom has 3 apples, buys two, eats 1 and gives half away."))]).toEqual([
+      log4,
+      1,
+      log4,
+      1,
+      1,
+      1,
+      0,
+      0,
+      0,
+    ]);
+    expect([...quantColumns(input("If $x = 3$ and $y = 4$, add 1 and 2."))]).toEqual([
+      log4,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
     ]);
   });
 });

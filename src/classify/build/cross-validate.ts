@@ -1,6 +1,6 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
 // bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
-//   [--train key=value,...] [--extra work] [--only 0,1] [--cache DIR]
+//   [--train key=value,...] [--extra work|quant] [--only 0,1] [--cache DIR]
 // With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
 // the first k members' logits for each k in --sizes (the ensemble the build would ship).
 
@@ -10,13 +10,14 @@ import { type LabelledRequest, readCorpus } from "../corpus";
 import { RequestEncoder } from "../encode";
 import { STRUCT_SIZE } from "../features";
 import { DEFAULT_TOKENIZER, TextHasher, WordTable } from "../tokenize";
+import type { ClassifyInput } from "../types";
 import { DEFAULT_DIM, DEFAULT_DIRECT } from "./build";
 import { fitNormalisation, type Prepared, prepare, toExamples } from "./dataset";
 import { dequantize, quantizeTensor } from "./export";
 import { loadGlove } from "./glove";
 import { CLASSES } from "./model";
 import { DEFAULT_TRAIN, predictAll, type TrainOptions, train } from "./train";
-import { workColumns } from "./work-signals";
+import { QUANT_COLUMNS, quantColumns, WORK_COLUMNS, workColumns } from "./work-signals";
 
 /** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
 export function itemGroup(id: string): string {
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   const overrides = parseTrainOverrides(values.train);
   for (const experts of values.experts.split(",").map(Number)) {
     const scores = sizes.map(() => [] as number[]);
+    const bySource = new Map<string, { right: number; total: number }>();
     for (const fold of only) {
       const inner = subset(prepared, (index) => foldOf[index] !== fold);
       const held = subset(prepared, (index) => foldOf[index] === fold);
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
         hidden: 0,
         direct: DEFAULT_DIRECT,
         experts,
-        structSize: STRUCT_SIZE,
+        structSize: STRUCT_SIZE + extraWidth(values.extra),
       };
       const sums = heldSet.map(() => new Float64Array(CLASSES));
       const memberScores: string[] = [];
@@ -109,11 +111,19 @@ async function main(): Promise<void> {
           if (size === k + 1) scores[s]!.push(summedAccuracy(sums, heldSet));
         });
       }
+      tallyBySource(bySource, held.rows, sums, heldSet);
       log(
         `experts=${experts} fold ${fold + 1}/${folds}: members ${memberScores.join(" ")}; ensembles ` +
           sizes.map((size, s) => `${size}: ${scores[s]!.at(-1)?.toFixed(4)}`).join(", "),
       );
     }
+    log(
+      `experts=${experts}, ${members}-member ensembles, held-out accuracy by source: ` +
+        [...bySource]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([source, { right, total }]) => `${source} ${right}/${total}`)
+          .join(", "),
+    );
     sizes.forEach((size, s) => {
       const fold = scores[s]!;
       const mean = fold.reduce((a, b) => a + b, 0) / Math.max(1, fold.length);
@@ -131,12 +141,23 @@ async function main(): Promise<void> {
   }
 }
 
-/** `--extra work`: appends a probe's columns to every row's dense vector before standardisation (CV only). */
+const EXTRA_PROBES: Record<string, { width: number; columns: (input: ClassifyInput) => Float32Array }> = {
+  work: { width: WORK_COLUMNS.length, columns: workColumns },
+  quant: { width: QUANT_COLUMNS.length, columns: quantColumns },
+};
+
+/** Structural columns the gate reads: the request path's signals plus a probe's (they end the dense input). */
+export function extraWidth(extra: string): number {
+  return extra === "" ? 0 : (EXTRA_PROBES[extra]?.width ?? 0);
+}
+
+/** `--extra work|quant`: appends a probe's columns to every row's dense vector before standardisation (CV only). */
 export function withExtraColumns(prepared: Prepared, extra: string): Prepared {
   if (extra === "") return prepared;
-  if (extra !== "work") throw new Error(`--extra: expected work, got ${extra}`);
+  const probe = EXTRA_PROBES[extra];
+  if (!probe) throw new Error(`--extra: expected ${Object.keys(EXTRA_PROBES).join(" or ")}, got ${extra}`);
   const raw = prepared.raw.map((dense, index) => {
-    const columns = workColumns(prepared.rows[index]!.input);
+    const columns = probe.columns(prepared.rows[index]!.input);
     const out = new Float32Array(dense.length + columns.length);
     out.set(dense);
     out.set(columns, dense.length);
@@ -162,6 +183,22 @@ export function parseTrainOverrides(text: string): Partial<TrainOptions> {
 }
 
 /** Argmax accuracy of summed member logits (the mean's argmax, so the shipped ensemble's decision at no bias). */
+/** Adds the ensemble's right answers per corpus source (a diagnostic: which sources a candidate moves). */
+function tallyBySource(
+  tally: Map<string, { right: number; total: number }>,
+  rows: readonly LabelledRequest[],
+  sums: readonly Float64Array[],
+  examples: readonly { label: number }[],
+): void {
+  sums.forEach((row, index) => {
+    const source = rows[index]?.source ?? "";
+    const entry = tally.get(source) ?? { right: 0, total: 0 };
+    entry.total++;
+    if (summedAccuracy([row], [examples[index]!]) === 1) entry.right++;
+    tally.set(source, entry);
+  });
+}
+
 export function summedAccuracy(
   sums: readonly Float64Array[],
   examples: readonly { label: number }[],

@@ -163,3 +163,74 @@ export function workColumns(input: ClassifyInput): Float32Array {
     Math.log1p(counts.units),
   ]);
 }
+
+export interface QuantityCounts {
+  /** Digit runs (as the `numbers` signal counts them) plus quantities written as words. */
+  quantities: number;
+  /** A problem in words: no `$`, backslash, backtick, `==` or `{`, and fewer than 2 option lines. */
+  prose: boolean;
+}
+
+/** One pass over the text: quantities and whether it reads as plain prose (decision 0005, `--extra quant`). */
+export function quantityCounts(text: string): QuantityCounts {
+  const lower = text.toLowerCase();
+  let quantities = 0;
+  let markup = false;
+  let options = 0;
+  let start = -1;
+  let lineStart = true;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    if (c >= 97 && c <= 122) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (QUANTITY_WORDS.has(lower.slice(start, i))) quantities++;
+      start = -1;
+    }
+    const digit = c >= 48 && c <= 57;
+    if (digit) {
+      const before = lower.charCodeAt(i - 1);
+      if (!(before >= 48 && before <= 57) && before !== 46 && before !== 44) quantities++;
+    }
+    if (c === 36 || c === 92 || c === 96 || c === 123) markup = true;
+    if (c === 61 && lower.charCodeAt(i + 1) === 61) markup = true;
+    if (c === 10) lineStart = true;
+    else if (c !== 32 && lineStart) {
+      lineStart = false;
+      if (isOptionLine(lower, i)) options++;
+    }
+  }
+  return { quantities, prose: !markup && options < 2 };
+}
+
+/** `a.`, `a)`, `(a)` … `e` at the start of a line. */
+function isOptionLine(lower: string, i: number): boolean {
+  let j = i;
+  if (lower.charCodeAt(j) === 40) j++;
+  const letter = lower.charCodeAt(j);
+  if (letter < 97 || letter > 101) return false;
+  const after = lower.charCodeAt(j + 1);
+  return after === 46 || after === 41;
+}
+
+export const QUANT_THRESHOLDS = [2, 3, 4, 5, 6, 8] as const;
+export const QUANT_COLUMNS = [
+  "log_last_quantities",
+  "last_prose",
+  "last_prose_x_log_quantities",
+  ...QUANT_THRESHOLDS.map((k) => `last_prose_x_quantities>=${k}`),
+] as const;
+
+/** The `--extra quant` columns for a request, from its last user turn. */
+export function quantColumns(input: ClassifyInput): Float32Array {
+  const lastUser = [...input.messages].reverse().find((message) => message.role === "user");
+  const { quantities, prose } = quantityCounts(lastUser ? messageText(lastUser) : "");
+  const flag = prose ? 1 : 0;
+  const log = Math.log1p(quantities);
+  return Float32Array.from([
+    log,
+    flag,
+    flag * log,
+    ...QUANT_THRESHOLDS.map((k) => (prose && quantities >= k ? 1 : 0)),
+  ]);
+}
