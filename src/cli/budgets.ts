@@ -1,7 +1,7 @@
 // `spendex budgets`: spend limits per key, team or agent, per day or month, and where each stands.
 
 import { parseArgs } from "node:util";
-import { periodEnd, periodStart } from "../gateway/budgets";
+import { budgetStatuses } from "../gateway/budget-status";
 import type { BudgetScope, Store } from "../store";
 import { printTable } from "./table";
 
@@ -24,20 +24,7 @@ export async function runBudgetsCommand(argv: string[], store: Store, now = Date
     },
   });
   if (action === "list") {
-    const rows = [];
-    for (const budget of await store.budgets.list()) {
-      const spend = await store.budgets.spend(budget.scope, budget.name, periodStart(budget.period, now));
-      rows.push({
-        scope: budget.scope,
-        name: budget.name,
-        period: budget.period,
-        limit_usd: budget.limitUsd,
-        spent_usd: round(spend.spentUsd),
-        reserved_usd: round(spend.reservedUsd),
-        remaining_usd: round(Math.max(0, budget.limitUsd - spend.spentUsd - spend.reservedUsd)),
-        resets_at: new Date(periodEnd(budget.period, now)).toISOString(),
-      });
-    }
+    const { rows } = await budgetStatuses(store.budgets, now);
     if (values.json) console.log(JSON.stringify(rows));
     else printTable(rows);
     return 0;
@@ -67,8 +54,4 @@ function usage(problem: string): number {
   if (problem) console.error(`spendex: ${problem}`);
   console.error(USAGE);
   return 2;
-}
-
-function round(usd: number): number {
-  return Math.round(usd * 1e6) / 1e6;
 }
