@@ -23,6 +23,7 @@ import { createEmbeddings } from "./embeddings";
 import { completionChars, usageOf } from "./estimate";
 import { LatencyTracker } from "./latency";
 import { GatewayMetrics } from "./metrics";
+import { BudgetGauges } from "./metrics/budgets";
 import { renderMetrics } from "./metrics/gauges";
 import { parseChatRequest, type RequestTraits, readBody, traitsOf } from "./parse";
 import { RateLimiter, type TpmKey } from "./rate-limit";
@@ -75,8 +76,8 @@ export interface Gateway {
   latency: LatencyTracker;
   /** Requests (streams included) that have started and not yet been recorded. */
   inFlight(): number;
-  /** Prometheus text exposition of the counters, histograms and gauges (see README "Metrics"). */
-  metrics(): string;
+  /** Prometheus text exposition of the counters, histograms and gauges; `budgets` adds the per-budget gauges. */
+  metrics(options?: { budgets?: boolean }): Promise<string>;
   /** Resolves once every request in flight has been answered and recorded, or after `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -89,6 +90,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const latency = deps.latency ?? new LatencyTracker();
   const connected = new Set(deps.adapters.keys());
   const metrics = new GatewayMetrics();
+  const budgetGauges = new BudgetGauges(store.budgets);
   const baseline = catalog.resolve(settings.baselineModel);
   const baselineId = baseline?.id ?? settings.baselineModel;
   const dispatchDeps: DispatchDeps = {
@@ -303,14 +305,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     breakers,
     latency,
     inFlight: () => active,
-    metrics: () =>
-      renderMetrics(metrics, {
-        breakers,
-        models: () => catalog.all(),
-        connected,
-        inFlight: () => active,
-        log: store.log,
-      }),
+    metrics: (options = {}) =>
+      renderMetrics(
+        metrics,
+        { breakers, models: () => catalog.all(), connected, inFlight: () => active, log: store.log },
+        options.budgets ? budgetGauges : undefined,
+      ),
     drain: (timeoutMs) =>
       active === 0
         ? Promise.resolve()

@@ -181,11 +181,13 @@ export function createApp(deps: AppDeps) {
       return Response.json(describe(model));
     })
     .get("/health", () => Response.json({ status: "ok" }))
-    .get("/metrics", ({ request }) => {
+    .get("/metrics", async ({ request }) => {
       if (!metrics.enabled) return unknownUrl();
       const denied = metricsDenied(request);
       if (denied) return denied;
-      return new Response(gateway.metrics(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
+      // Budget names are business data: their gauges are shown only to the holder of METRICS_TOKEN.
+      const text = await gateway.metrics({ budgets: metrics.token !== undefined });
+      return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE } });
     })
     .get("/ready", async () => {
       const report = await deps.readiness();

@@ -2,6 +2,7 @@
 
 import type { CatalogModel } from "../../catalog";
 import type { BreakerState, Breakers } from "../breaker";
+import type { BudgetGauges } from "./budgets";
 import { Exposition, labelText } from "./exposition";
 import type { GatewayMetrics } from "./index";
 
@@ -58,10 +59,18 @@ export function writeGauges(out: Exposition, sources: GaugeSources): void {
   out.sample("spendex_log_rows_dead_lettered", "", sources.log.deadLetteredCount());
 }
 
-/** One scrape: the request counters and histograms, then the gauges. */
-export function renderMetrics(metrics: GatewayMetrics, sources: GaugeSources): string {
+/**
+ * One scrape: the request counters and histograms, then the gauges, then (only when given, i.e. behind
+ * METRICS_TOKEN) the budgets, whose read from the store is the one asynchronous step.
+ */
+export async function renderMetrics(
+  metrics: GatewayMetrics,
+  sources: GaugeSources,
+  budgets?: BudgetGauges,
+): Promise<string> {
   const out = new Exposition();
   metrics.write(out);
   writeGauges(out, sources);
+  if (budgets) await budgets.write(out);
   return out.toString();
 }
