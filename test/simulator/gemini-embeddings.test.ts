@@ -59,6 +59,35 @@ describe("gemini batchEmbedContents", () => {
     expect(norm(values)).toBeLessThan(0.99);
   });
 
+  test("100 requests is the largest batch served; 101 is refused with Google's 400", async () => {
+    const hundred = await client.models.embedContent({
+      model: "gemini-embedding-001",
+      contents: Array.from({ length: 100 }, (_, i) => `text ${i}`),
+      config: { outputDimensionality: 4 },
+    });
+    expect(hundred.embeddings).toHaveLength(100);
+    expect(hundred.embeddings?.[99]?.values).toEqual(Array.from(vectorOf("text 99", 3072)).slice(0, 4));
+    const response = await fetch(`${sim.url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "gemini-key" },
+      body: JSON.stringify({
+        requests: Array.from({ length: 101 }, (_, i) => ({
+          model: "models/gemini-embedding-001",
+          content: { parts: [{ text: `text ${i}` }] },
+        })),
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(await response.json()).toEqual({
+      error: {
+        code: 400,
+        status: "INVALID_ARGUMENT",
+        message: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
+      },
+    });
+  });
+
   test("bad requests and faults in Google's error shape", async () => {
     const fail = (promise: Promise<unknown>): Promise<ApiError> =>
       promise.then(
@@ -92,9 +121,12 @@ describe("gemini batchEmbedContents", () => {
       }),
     );
     expect(tooMany.status).toBe(400);
-    expect(JSON.parse(tooMany.message).error.message).toBe(
-      "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
-    );
+    // Google's own words for a batch above 100 (as its API answers real clients).
+    expect(JSON.parse(tooMany.message).error).toEqual({
+      code: 400,
+      status: "INVALID_ARGUMENT",
+      message: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
+    });
     const unavailable = await fail(
       client.models.embedContent({
         model: "gemini-embedding-001",
