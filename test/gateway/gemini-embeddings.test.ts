@@ -100,6 +100,50 @@ describe("gemini embeddings through the openai SDK", () => {
     expect(base64.data.map((item) => item.embedding)).toEqual(answer.data.map((item) => item.embedding));
   });
 
+  test("250 inputs: three upstream calls (100, 100, 50), 250 embeddings in order, float and base64", async () => {
+    const input = Array.from({ length: 250 }, (_, i) => `chunk ${i} of a long document`);
+    const expected = input.map((text) => Array.from(vectorOf(text, 3072)));
+    const calls = h.sim.records().length;
+    const floats = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input,
+      encoding_format: "float",
+    });
+    const sent = h.sim.records().slice(calls);
+    expect(
+      sent.map((record) => (record.body as { requests: unknown[] }).requests.length).sort((a, b) => a - b),
+    ).toEqual([50, 100, 100]);
+    expect(floats.data).toHaveLength(250);
+    expect(floats.data.map((item) => item.index)).toEqual(input.map((_, i) => i));
+    expect(floats.data.map((item) => item.embedding)).toEqual(expected);
+    // Estimated usage for the whole list: 250 texts of 25 or 26 characters → 7 tokens each.
+    expect(floats.usage).toEqual({ prompt_tokens: 1750, total_tokens: 1750 });
+    expect(spendexOf(floats)).toMatchObject({ provider: "gemini", usage_estimated: true });
+    expect(spendexOf(floats).fallbacks).toBeUndefined();
+    // The SDK's default: base64, decoded by the SDK into the same vectors.
+    const decoded = await client.embeddings.create({ model: "gemini-embedding-001", input });
+    expect(decoded.data.map((item) => item.index)).toEqual(input.map((_, i) => i));
+    expect(decoded.data.map((item) => item.embedding)).toEqual(expected);
+  });
+
+  test("one failed batch fails the attempt; the whole request is retried and answered", async () => {
+    h.sim.setFaults({ "gemini-embedding-001": { kind: "status", status: 503, times: 1 } });
+    const input = Array.from({ length: 150 }, (_, i) => `retry ${i}`);
+    const answer = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input,
+      dimensions: 8,
+      encoding_format: "float",
+    });
+    expect(spendexOf(answer).fallbacks?.map((f) => [f.model, f.status])).toEqual([
+      ["gemini/gemini-embedding-001", 503],
+      ["gemini/gemini-embedding-001", 200],
+    ]);
+    expect(answer.data.map((item) => item.embedding)).toEqual(
+      input.map((text) => Array.from(vectorOf(text, 3072)).slice(0, 8)),
+    );
+  });
+
   test("the base64 answer is little-endian float32, as OpenAI sends it", async () => {
     const response = await h.call("/v1/embeddings", {
       json: { model: "gemini-embedding-001", input: "abc", dimensions: 4, encoding_format: "base64" },
