@@ -130,7 +130,7 @@ test("--rpm at creation, keys update --rpm N|off, shown by list; bad values exit
   const missing = spendex("keys", "update", "nobody", "--rpm", "5");
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain("no active key named 'nobody'");
-});
+}, 60_000); // a dozen CLI processes in a row: slow on a loaded 2-core machine
 
 test("--tpm at creation, keys update --tpm N|off (alone or with --rpm), shown by list; bad values exit 2", () => {
   const created = spendex("keys", "create", "--name", "big-prompts", "--rpm", "10", "--tpm", "200000");
@@ -187,4 +187,4 @@ test("--tpm at creation, keys update --tpm N|off (alone or with --rpm), shown by
   const missing = spendex("keys", "update", "nobody", "--tpm", "5");
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain("no active key named 'nobody'");
-});
+}, 60_000); // a dozen CLI processes in a row: slow on a loaded 2-core machine
