@@ -3,6 +3,7 @@
 import type { LabelledRequest } from "./corpus";
 import { classifyFromProbs } from "./decide";
 import { type ModelRequest, RequestEncoder } from "./encode";
+import { STRUCT_NAMES } from "./features";
 import { type Manifest, manifestPathFor, readManifest } from "./manifest";
 import { type EvalReport, evaluate, type Prediction } from "./metrics";
 import { openSession } from "./session";
@@ -34,7 +35,9 @@ export interface LoadedClassifier extends Classifier {
 }
 
 export async function loadClassifier(options: LoadClassifierOptions): Promise<LoadedClassifier> {
-  const manifest = readManifest(options.vocabPath ?? manifestPathFor(options.modelPath));
+  const vocabPath = options.vocabPath ?? manifestPathFor(options.modelPath);
+  const manifest = readManifest(vocabPath);
+  checkStructNames(manifest, vocabPath);
   const session = await openSession(options.modelPath);
   const hasher = new TextHasher(manifest.tokenizer, new WordTable(manifest.gloveWords));
   const encoder = new RequestEncoder(hasher, manifest.sample);
@@ -49,6 +52,23 @@ export async function loadClassifier(options: LoadClassifierOptions): Promise<Lo
     classify: (input) => classifyEncoded(encoder.encodeRequest(input)),
     close: () => session.release(),
   };
+}
+
+/**
+ * The graph takes the structural signals by position, so a model built by another version of the signals (more,
+ * fewer or reordered) would read the wrong values, or ids past its table: refused at start, with the way out.
+ */
+function checkStructNames(manifest: Manifest, vocabPath: string): void {
+  const expected = STRUCT_NAMES;
+  const actual = manifest.structNames;
+  const first = expected.findIndex((name, index) => actual[index] !== name);
+  if (first < 0 && actual.length === expected.length) return;
+  const at = first < 0 ? expected.length : first;
+  throw new Error(
+    `classifier ${vocabPath} was built with other structural signals than this version computes ` +
+      `(${actual.length} against ${expected.length}; the first difference is at ${at}: ` +
+      `${actual[at] ?? "(none)"} against ${expected[at] ?? "(none)"}); rebuild it with \`spendex model build\``,
+  );
 }
 
 /** Classifies every labelled request and scores the predictions. */

@@ -1,6 +1,8 @@
 // The shipped model classifies a few obvious prompts sensibly.
 
 import { afterAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Tier } from "../../src/catalog/types";
 import { type ClassifyInput, loadClassifier } from "../../src/classify/index";
@@ -65,5 +67,36 @@ describe("shipped model", () => {
       jsonMode: false,
     });
     expect(result.signals.images).toBe(true);
+  });
+});
+
+describe("a model built with other structural signals", () => {
+  const models = join(import.meta.dir, "../../models");
+  const dir = mkdtempSync(join(tmpdir(), "spendex-struct-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const manifest = JSON.parse(readFileSync(join(models, "tier-classifier.vocab.json"), "utf8"));
+  copyFileSync(join(models, "tier-classifier.onnx"), join(dir, "tier-classifier.onnx"));
+
+  test.each<[string, string[], RegExp]>([
+    [
+      "one signal more",
+      [...manifest.structNames, "log_last_quantities"],
+      /59 against 58; .* at 58: log_last_quantities against \(none\)/,
+    ],
+    [
+      "one signal fewer",
+      manifest.structNames.slice(0, -1),
+      /57 against 58; .* at 57: \(none\) against last_tokens>=512/,
+    ],
+    [
+      "two swapped",
+      [manifest.structNames[1], manifest.structNames[0], ...manifest.structNames.slice(2)],
+      /58 against 58; .* at 0: log_last_user_chars against log_estimated_tokens/,
+    ],
+  ])("%s: refused at load, naming the difference and the way out", async (_name, structNames, message) => {
+    writeFileSync(join(dir, "tier-classifier.vocab.json"), JSON.stringify({ ...manifest, structNames }));
+    const load = loadClassifier({ modelPath: join(dir, "tier-classifier.onnx") });
+    await expect(load).rejects.toThrow(message);
+    await expect(load).rejects.toThrow("rebuild it with `spendex model build`");
   });
 });
