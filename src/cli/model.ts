@@ -23,8 +23,8 @@ const DEFAULT_MODEL = join(DEFAULT_OUT, "tier-classifier.onnx");
 const GLOVE_WORDS = 40000;
 
 export const USAGE = `usage:
-  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--experts N] [--train key=value,...]
-                      [--cache DIR]
+  spendex model build [--data DIR] [--out DIR] [--seed N] [--ensemble N] [--dense-members N] [--experts N]
+                      [--train key=value,...] [--cache DIR]
   spendex model eval --data FILE [--json] [--model PATH]
   spendex model card [--data DIR] [--out DIR]   (re-render MODEL_CARD.md, e.g. after bench:classify)`;
 
@@ -38,12 +38,17 @@ class UsageError extends Error {}
  * `DEFAULT_EXPERTS`. A non-negative integer, as the cross-validation runner's `--experts` takes.
  */
 export function parseExpertsOption(value: string | undefined): number | undefined {
+  return parseCountOption("--experts", value);
+}
+
+/** A non-negative integer option (`--experts N`, `--dense-members N`); absent, the build's default. */
+export function parseCountOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const experts = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(experts)) {
-    throw new UsageError(`--experts must be a non-negative integer, got ${value}`);
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(count)) {
+    throw new UsageError(`${name} must be a non-negative integer, got ${value}`);
   }
-  return experts;
+  return count;
 }
 
 /** node:util parseArgs's errors (unknown option, missing value...). */
@@ -127,6 +132,7 @@ async function build(args: string[]): Promise<number> {
       seed: { type: "string", default: "5" },
       ensemble: { type: "string" },
       experts: { type: "string" },
+      "dense-members": { type: "string" },
       train: { type: "string", default: "" },
       cache: { type: "string", default: join(REPO_ROOT, ".cache") },
     },
@@ -140,6 +146,7 @@ async function build(args: string[]): Promise<number> {
     throw new UsageError(`--ensemble must be a positive integer, got ${values.ensemble}`);
   }
   const experts = parseExpertsOption(values.experts);
+  const denseMembers = parseCountOption("--dense-members", values["dense-members"]);
   const train = readCorpus(join(dataDir, "train.jsonl"));
   const dev = readCorpus(join(dataDir, "dev.jsonl"));
   log(`read ${train.length} train and ${dev.length} dev requests from ${dataDir}`);
@@ -156,6 +163,7 @@ async function build(args: string[]): Promise<number> {
     dev,
     glove,
     ensemble,
+    denseMembers,
     experts,
     training: { ...overrides, seed },
     log,

@@ -10,6 +10,7 @@ import {
   forward,
   ordinalTarget,
 } from "../../src/classify/build/model";
+import { DEFAULT_TRAIN, train } from "../../src/classify/build/train";
 
 test.each([0, 5])("hidden=%i: combined logits are the members' mean", (hidden) => {
   const random = createRandom(7);
@@ -44,4 +45,27 @@ test.each([
   ordinalTarget(label, smoothing).forEach((value, index) => {
     expect(value).toBeCloseTo(expected[index] ?? Number.NaN, 9);
   });
+});
+
+test("a dense-only member keeps its table and direct weights at zero, so n-grams cannot move its logits", () => {
+  const shape = { buckets: 32, dim: 4, dense: 6, hidden: 0, direct: true };
+  const random = createRandom(3);
+  const examples: Example[] = Array.from({ length: 24 }, (_, i) => ({
+    ngramIds: Int32Array.from([i % 32, (i * 7) % 32]),
+    charIds: Int32Array.from([(i * 3) % 32]),
+    dense: Float32Array.from({ length: 6 }, () => random() * 2 - 1),
+    label: i % 3,
+  }));
+  const options = { ...DEFAULT_TRAIN, maxEpochs: 3, batchSize: 4 };
+  const dense = train(shape, examples, examples, { ...options, ngrams: 0 }, () => {}).params;
+  expect(dense.table.every((value) => value === 0)).toBe(true);
+  expect(dense.direct.every((value) => value === 0)).toBe(true);
+  expect(dense.w1.some((value) => value !== 0)).toBe(true);
+  const moved = { ...examples[0]!, ngramIds: Int32Array.from([9, 10, 11]), charIds: Int32Array.from([12]) };
+  expect([...forward(dense, moved, createTrace(shape))]).toEqual([
+    ...forward(dense, examples[0]!, createTrace(shape)),
+  ]);
+  // The same training with n-grams learns table rows and direct weights.
+  const full = train(shape, examples, examples, options, () => {}).params;
+  expect(full.direct.some((value) => value !== 0)).toBe(true);
 });

@@ -36,6 +36,9 @@ export const DEFAULT_DIRECT = true;
  */
 export const DEFAULT_EXPERTS = 0;
 
+/** Dense-only members beside the n-gram members (`BuildOptions.denseMembers`). */
+export const DEFAULT_DENSE_MEMBERS = 0;
+
 /** The model file must stay under 16 MB (issue 5). */
 export const MAX_MODEL_BYTES = 16_000_000;
 
@@ -70,6 +73,11 @@ export interface BuildOptions {
    * members' tables and heads fold into the same projected table), so only the build pays (~40 s per member).
    */
   ensemble?: number;
+  /**
+   * Dense-only members (pooled GloVe and structural signals, no n-grams) averaged in beside the `ensemble` members:
+   * they err differently from members that can fit the training items by their n-grams (decision 0005).
+   */
+  denseMembers?: number;
   training?: Partial<TrainOptions>;
   /** Train direct per-bucket logit weights beside the embedding (linear heads; see `ModelParams.direct`). */
   direct?: boolean;
@@ -97,6 +105,8 @@ export interface BuildReport {
   /** n-gram dimensions per member; the shipped table has members x dim columns. */
   dim: number;
   ensemble: number;
+  /** Dense-only members among them (after the n-gram members). */
+  denseMembers?: number;
   /** Whether the members have direct per-bucket logit weights. */
   direct?: boolean;
   /** Gated experts over the structural signals per member (0 or absent: none). */
@@ -141,7 +151,9 @@ export function buildModel(options: BuildOptions): BuildResult {
   const dense = trainSet[0]?.dense.length ?? 4 * glove.dim + STRUCT_SIZE;
 
   const candidates: Array<CandidateReport & { params: ModelParams }> = [];
-  const members = options.ensemble ?? DEFAULT_ENSEMBLE;
+  const ngramMembers = options.ensemble ?? DEFAULT_ENSEMBLE;
+  const denseMembers = options.denseMembers ?? DEFAULT_DENSE_MEMBERS;
+  const members = ngramMembers + denseMembers;
   for (const hidden of options.hiddenCandidates ?? [0]) {
     const shape: ModelShape = {
       buckets: tokenizer.buckets,
@@ -156,8 +168,11 @@ export function buildModel(options: BuildOptions): BuildResult {
     const memberReports: CandidateReport["members"] = [];
     for (let k = 0; k < members; k++) {
       const head = hidden === 0 ? "linear head" : `MLP head (${hidden} hidden)`;
-      log(`training ${head}, member ${k + 1}/${members}, on ${trainSet.length} requests`);
-      const result = train(shape, trainSet, devSet, { ...training, seed: training.seed + 1000 * k }, log);
+      const ngrams = k < ngramMembers ? 1 : 0;
+      const kind = ngrams === 1 ? "" : " (dense only)";
+      log(`training ${head}, member ${k + 1}/${members}${kind}, on ${trainSet.length} requests`);
+      const seed = training.seed + 1000 * k;
+      const result = train(shape, trainSet, devSet, { ...training, ngrams, seed }, log);
       const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
       trained.push(result.params);
       memberReports.push({
@@ -238,6 +253,7 @@ export function buildModel(options: BuildOptions): BuildResult {
     devCount: devSet.length,
     dim,
     ensemble: members,
+    denseMembers,
     direct: options.direct ?? DEFAULT_DIRECT,
     experts: chosen.params.gate ? chosen.params.gate.experts : 0,
     candidates: candidates.map(({ params: _params, ...rest }) => rest),

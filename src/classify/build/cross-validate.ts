@@ -1,8 +1,9 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
 // bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
-//   [--train key=value,...] [--extra work|quant] [--only 0,1] [--cache DIR]
+//   [--dense-members K] [--train key=value,...] [--extra work|quant] [--only 0,1] [--cache DIR]
 // With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
-// the first k members' logits for each k in --sizes (the ensemble the build would ship).
+// the first k members' logits for each k in --sizes (the ensemble the build would ship). --dense-members K trains K
+// dense-only members after them (no n-grams; seeds continue), counted in the sizes like the others.
 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       folds: { type: "string", default: "5" },
       experts: { type: "string", default: "0,4" },
       members: { type: "string", default: "1" },
+      "dense-members": { type: "string", default: "0" },
       sizes: { type: "string" },
       train: { type: "string", default: "" },
       extra: { type: "string", default: "" },
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
   );
   const foldOf = groupFolds(rows, folds);
   const only = values.only?.split(",").map(Number) ?? Array.from({ length: folds }, (_, k) => k);
-  const members = Number.parseInt(values.members, 10);
+  const ngramMembers = Number.parseInt(values.members, 10);
+  const members = ngramMembers + Number.parseInt(values["dense-members"], 10);
   const sizes = values.sizes?.split(",").map(Number) ?? [members];
   const seed = Number.parseInt(values.seed, 10);
   const overrides = parseTrainOverrides(values.train);
@@ -100,10 +103,13 @@ async function main(): Promise<void> {
       const sums = heldSet.map(() => new Float64Array(CLASSES));
       const memberScores: string[] = [];
       for (let k = 0; k < members; k++) {
-        const options = { ...DEFAULT_TRAIN, ...overrides, seed: seed + 1000 * k };
+        const ngrams = k < ngramMembers ? 1 : 0;
+        const options = { ...DEFAULT_TRAIN, ...overrides, ngrams, seed: seed + 1000 * k };
         const result = train(shape, trainSet, heldSet, options, () => {});
         const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
-        memberScores.push(`${best?.devAccuracy.toFixed(4)}@${result.bestEpoch}`);
+        memberScores.push(
+          `${best?.devAccuracy.toFixed(4)}@${result.bestEpoch}${ngrams === 1 ? "" : " (dense)"}`,
+        );
         predictAll(result.params, heldSet).forEach((logits, index) => {
           for (let c = 0; c < CLASSES; c++) sums[index]![c]! += logits[c]!;
         });

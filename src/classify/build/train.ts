@@ -35,6 +35,11 @@ export interface TrainOptions {
   directLearningRate: number;
   /** L2 penalty of the direct weights, applied to the rows a batch touches. */
   directDecay: number;
+  /**
+   * 1: the member reads the hashed n-grams (table and direct weights). 0: a dense-only member (pooled GloVe and the
+   * structural signals), whose table and direct weights stay zero, so it folds into the same graph (decision 0005).
+   */
+  ngrams: number;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -51,6 +56,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   averageFrom: 0,
   directLearningRate: 0.005,
   directDecay: 1e-6,
+  ngrams: 1,
 };
 
 export interface EpochReport {
@@ -226,6 +232,11 @@ export function train(
 ): TrainResult {
   const random = createRandom(options.seed);
   const params = createParams(shape, random);
+  const denseOnly = options.ngrams === 0;
+  if (denseOnly) {
+    params.table.fill(0);
+    params.direct.fill(0);
+  }
   const grads = createGradients(params);
   const optimisers = [
     { adam: new Adam(params.w1, options.headLearningRate, options.weightDecay), grad: grads.w1 },
@@ -243,7 +254,7 @@ export function train(
     );
   }
   const direct =
-    params.direct.length > 0
+    params.direct.length > 0 && !denseOnly
       ? new LazyAdam(params.direct, options.directLearningRate, options.directDecay)
       : undefined;
   const trace = createTrace(shape, params.gate);
@@ -269,7 +280,11 @@ export function train(
         direct.accumulate(grads);
         direct.apply(scale);
       }
-      applyRows(params, grads, tableRate);
+      if (denseOnly) {
+        // The table and the direct weights stay zero: their gradients are dropped.
+        grads.rows.length = 0;
+        grads.direct.length = 0;
+      } else applyRows(params, grads, tableRate);
     }
     let judged = params;
     if (options.averageFrom > 0 && epoch >= options.averageFrom) {
