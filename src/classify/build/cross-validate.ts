@@ -1,6 +1,6 @@
 // Grouped k-fold cross-validation on train: how hyperparameters are chosen without looking at dev.
 // bun src/classify/build/cross-validate.ts [--data DIR] [--folds 5] [--experts 0,4] [--members 1] [--sizes 1,5]
-//   [--dense-members K] [--train key=value,...] [--extra work|quant] [--only 0,1] [--cache DIR]
+//   [--dense-members K] [--train key=value,...] [--extra work|quant] [--stop held|inner] [--only 0,1] [--cache DIR]
 // With --members N, each fold trains N members (the build's seeds) and reports the held-out accuracy of the mean of
 // the first k members' logits for each k in --sizes (the ensemble the build would ship). --dense-members K trains K
 // dense-only members after them (no n-grams; seeds continue), counted in the sizes like the others.
@@ -16,8 +16,8 @@ import { DEFAULT_DIM, DEFAULT_DIRECT } from "./build";
 import { fitNormalisation, type Prepared, prepare, toExamples } from "./dataset";
 import { dequantize, quantizeTensor } from "./export";
 import { loadGlove } from "./glove";
-import { CLASSES } from "./model";
-import { DEFAULT_TRAIN, predictAll, type TrainOptions, train } from "./train";
+import { CLASSES, type Example } from "./model";
+import { DEFAULT_TRAIN, predictAll, scoreLogits, type TrainOptions, train } from "./train";
 import { QUANT_COLUMNS, quantColumns, WORK_COLUMNS, workColumns } from "./work-signals";
 
 /** An item and its multi-turn variant (`-mt`), and MT-Bench turns 1 and 2 (`-t1`, `-t2`), share a group. */
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       experts: { type: "string", default: "0,4" },
       members: { type: "string", default: "1" },
       "dense-members": { type: "string", default: "0" },
+      stop: { type: "string", default: "held" },
       sizes: { type: "string" },
       train: { type: "string", default: "" },
       extra: { type: "string", default: "" },
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   const sizes = values.sizes?.split(",").map(Number) ?? [members];
   const seed = Number.parseInt(values.seed, 10);
   const overrides = parseTrainOverrides(values.train);
+  if (values.stop !== "held" && values.stop !== "inner") throw new Error(`--stop: expected held or inner`);
   for (const experts of values.experts.split(",").map(Number)) {
     const scores = sizes.map(() => [] as number[]);
     const bySource = new Map<string, { right: number; total: number }>();
@@ -100,17 +102,18 @@ async function main(): Promise<void> {
         experts,
         structSize: STRUCT_SIZE + extraWidth(values.extra),
       };
+      const { fit, stop } = stoppingSplit(values.stop, inner.rows, trainSet, heldSet, folds);
       const sums = heldSet.map(() => new Float64Array(CLASSES));
       const memberScores: string[] = [];
       for (let k = 0; k < members; k++) {
         const ngrams = k < ngramMembers ? 1 : 0;
         const options = { ...DEFAULT_TRAIN, ...overrides, ngrams, seed: seed + 1000 * k };
-        const result = train(shape, trainSet, heldSet, options, () => {});
-        const best = result.history.find((entry) => entry.epoch === result.bestEpoch);
-        memberScores.push(
-          `${best?.devAccuracy.toFixed(4)}@${result.bestEpoch}${ngrams === 1 ? "" : " (dense)"}`,
-        );
-        predictAll(result.params, heldSet).forEach((logits, index) => {
+        const result = train(shape, fit, stop, options, () => {});
+        const heldLogits = predictAll(result.params, heldSet);
+        // Held-out accuracy at the epoch the stopping split chose (with --stop held, the held-out fold itself).
+        const accuracy = scoreLogits(heldLogits, heldSet).accuracy;
+        memberScores.push(`${accuracy.toFixed(4)}@${result.bestEpoch}${ngrams === 1 ? "" : " (dense)"}`);
+        heldLogits.forEach((logits, index) => {
           for (let c = 0; c < CLASSES; c++) sums[index]![c]! += logits[c]!;
         });
         sizes.forEach((size, s) => {
@@ -189,6 +192,27 @@ export function parseTrainOverrides(text: string): Partial<TrainOptions> {
 }
 
 /** Argmax accuracy of summed member logits (the mean's argmax, so the shipped ensemble's decision at no bias). */
+/**
+ * What a member trains on and what stops it. `held` (the runner's protocol so far): all inner rows, stopped on the
+ * held-out fold itself, which picks each member's best held-out epoch (optimistic, and more so for a member whose
+ * held-out accuracy swings from epoch to epoch). `inner`: one of `folds - 1` group folds of the inner rows stops it
+ * and the rest train it, so the held-out fold is scored only once, at an epoch chosen without it.
+ */
+function stoppingSplit(
+  mode: string,
+  innerRows: readonly LabelledRequest[],
+  trainSet: Example[],
+  heldSet: Example[],
+  folds: number,
+): { fit: Example[]; stop: Example[] } {
+  if (mode === "held") return { fit: trainSet, stop: heldSet };
+  const innerFold = groupFolds(innerRows, folds - 1);
+  return {
+    fit: trainSet.filter((_, index) => innerFold[index] !== 0),
+    stop: trainSet.filter((_, index) => innerFold[index] === 0),
+  };
+}
+
 /** Adds the ensemble's right answers per corpus source (a diagnostic: which sources a candidate moves). */
 function tallyBySource(
   tally: Map<string, { right: number; total: number }>,
