@@ -5,10 +5,12 @@ import {
   groupFolds,
   itemGroup,
   parseTrainOverrides,
+  stoppingSplit,
   summedAccuracy,
   withExtraColumns,
 } from "../../src/classify/build/cross-validate";
 import type { Prepared } from "../../src/classify/build/dataset";
+import type { Example } from "../../src/classify/build/model";
 import type { LabelledRequest } from "../../src/classify/index";
 
 function row(id: string): LabelledRequest {
@@ -98,5 +100,33 @@ describe("withExtraColumns", () => {
   test("no extra leaves the rows alone; an unknown probe is refused", () => {
     expect(withExtraColumns(prepared as unknown as Prepared, "")).toBe(prepared as unknown as Prepared);
     expect(() => withExtraColumns(prepared as unknown as Prepared, "steps")).toThrow("steps");
+  });
+});
+
+describe("stoppingSplit", () => {
+  const ids = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? `g-${i >> 1}` : `g-${i >> 1}-mt`));
+  const rows = ids.map(row);
+  const examples: Example[] = rows.map((_, i) => ({
+    ngramIds: Int32Array.of(i),
+    charIds: Int32Array.of(i),
+    dense: new Float32Array(1),
+    label: 0,
+  }));
+  const held = examples.slice(0, 3);
+
+  test("held: members train on every inner row and stop on the held-out fold (the earlier protocol)", () => {
+    const { fit, stop } = stoppingSplit("held", rows, examples, held, 5);
+    expect(fit).toBe(examples);
+    expect(stop).toBe(held);
+  });
+
+  test("inner: one of four group folds of the inner rows stops, the rest train; groups never straddle", () => {
+    const { fit, stop } = stoppingSplit("inner", rows, examples, held, 5);
+    expect(fit.length + stop.length).toBe(40);
+    expect(stop.length).toBe(10); // 20 groups of 2 dealt over 4 folds: 5 groups
+    const groupOf = (set: Example[]) =>
+      new Set(set.map((example) => itemGroup(ids[example.ngramIds[0] as number] as string)));
+    const stopGroups = groupOf(stop);
+    expect([...groupOf(fit)].some((group) => stopGroups.has(group))).toBe(false);
   });
 });

@@ -198,7 +198,7 @@ export function parseTrainOverrides(text: string): Partial<TrainOptions> {
  * held-out accuracy swings from epoch to epoch). `inner`: one of `folds - 1` group folds of the inner rows stops it
  * and the rest train it, so the held-out fold is scored only once, at an epoch chosen without it.
  */
-function stoppingSplit(
+export function stoppingSplit(
   mode: string,
   innerRows: readonly LabelledRequest[],
   trainSet: Example[],
