@@ -2,7 +2,7 @@
 
 import { afterEach, expect, spyOn, test } from "bun:test";
 import { join } from "node:path";
-import { parseExpertsOption, runModelCommand } from "../../src/cli/model";
+import { parseCountOption, parseExpertsOption, runModelCommand } from "../../src/cli/model";
 
 const fixture = join(import.meta.dir, "../fixtures/classify/labelled.jsonl");
 const spies: Array<{ mockRestore(): void }> = [];
@@ -52,4 +52,12 @@ test.each([
 
 test.each(["x", "-1", "2.5", "", "8e0", " 8"])("model build --experts %p is refused", (value) => {
   expect(() => parseExpertsOption(value)).toThrow(`--experts must be a non-negative integer, got ${value}`);
+});
+
+test("model build --dense-members takes the same counts and names itself when refusing one", () => {
+  expect(parseCountOption("--dense-members", "2")).toBe(2);
+  expect(parseCountOption("--dense-members", undefined)).toBeUndefined();
+  expect(() => parseCountOption("--dense-members", "-2")).toThrow(
+    "--dense-members must be a non-negative integer, got -2",
+  );
 });
