@@ -91,7 +91,7 @@ class SsePump {
         this.call.reading = false;
       }
       if (result.done) {
-        this.parser.reset({ consume: true });
+        if (!this.flushTail()) return;
         if (!this.done && !this.tryEnd()) return;
         break;
       }
@@ -106,6 +106,24 @@ class SsePump {
       }
     }
     if (this.done && !this.errored) this.close();
+  }
+
+  /**
+   * Dispatches a last event the body ended without its blank line after, as the OpenAI SDK's own reader does: some
+   * servers close right after their final `data:` line. A tail cut mid-JSON is left to `end()` to judge; an upstream
+   * error event in it fails the stream. Returns false when the stream failed.
+   */
+  private flushTail(): boolean {
+    try {
+      this.parser.feed(`${this.decoder.decode()}\n\n`);
+    } catch (error) {
+      if (error instanceof SpendexError) {
+        this.fail(error);
+        return false;
+      }
+    }
+    this.parser.reset();
+    return true;
   }
 
   private tryEnd(): boolean {

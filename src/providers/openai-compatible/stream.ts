@@ -6,10 +6,17 @@ import type { ChatCompletionChunk, Usage } from "../../openai/types";
 import type { ChunkSink, StreamTranslator } from "../core/sse";
 import { openAIError } from "./errors";
 import { type ContentRewrite, tokensFromUsage } from "./response";
+import { ToolCallIndexes } from "./tool-index";
+
+type RawChunk = ChatCompletionChunk & { error?: unknown; x_groq?: { usage?: Usage | null } | null };
 
 export class OpenAIStreamTranslator implements StreamTranslator {
   private usage: Usage | undefined;
+  /** Groq's own usage (`x_groq.usage` on the finish chunk): reported only if no standard usage chunk follows. */
+  private groqUsage: Usage | undefined;
+  private last: ChatCompletionChunk | undefined;
   private finished = false;
+  private readonly toolIndexes = new ToolCallIndexes();
 
   constructor(
     private readonly provider: string,
@@ -20,8 +27,11 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   event(message: EventSourceMessage, out: ChunkSink): boolean {
     const data = message.data;
-    if (data === "[DONE]") return true;
-    const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
+    if (data === "[DONE]") {
+      this.groqFallback(out);
+      return true;
+    }
+    const chunk = JSON.parse(data) as RawChunk;
     if (chunk.error !== undefined || !Array.isArray(chunk.choices)) {
       // A mid-stream error object has no HTTP status; treat it as a server failure unless it says otherwise.
       // Mistral's is flat ({object: "error", message, type}); anything else without choices is no chunk either.
@@ -33,8 +43,14 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       if (choice.finish_reason != null) this.finished = true;
       // Some compatible servers send `delta: null` (or none) on a bookkeeping chunk; OpenAI's is always an object.
       if (choice.delta == null) choice.delta = {};
-      else if (this.delta !== undefined) this.delta(choice.delta, this.provider);
+      else {
+        if (this.delta !== undefined) this.delta(choice.delta, this.provider);
+        this.toolIndexes.fill(choice.index, choice.delta);
+      }
     }
+    this.last = chunk;
+    const groqUsage = chunk.x_groq?.usage;
+    if (groqUsage != null) this.groqUsage = groqUsage;
     const usage = chunk.usage;
     if (usage != null) {
       this.usage = usage;
@@ -59,18 +75,32 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   /**
    * Every OpenAI-format stream should end with `[DONE]`, but some compatible servers just close the body. Once the
-   * answer has finished and its usage has arrived nothing is missing; a body ending before either was cut.
+   * answer has finished the client has all of it: a server that ignores `include_usage` sends no usage to wait for
+   * (the gateway estimates it). A body ending before the finish was cut.
    */
-  end(): boolean {
-    return this.finished && this.usage !== undefined;
+  end(out: ChunkSink): boolean {
+    if (this.finished) this.groqFallback(out);
+    return this.finished;
   }
 
   tokens(): TokenCounts | undefined {
-    return this.usage === undefined ? undefined : tokensFromUsage(this.usage);
+    const usage = this.usage ?? this.groqUsage;
+    return usage === undefined ? undefined : tokensFromUsage(usage);
+  }
+
+  /** Groq without `include_usage` support reports usage only in `x_groq`: it becomes the usage chunk. */
+  private groqFallback(out: ChunkSink): void {
+    if (this.usage !== undefined || this.groqUsage === undefined || this.last === undefined) return;
+    this.usage = this.groqUsage;
+    const { id, object, created, model } = this.last;
+    out.enqueue({ id, object, created, model, choices: [], usage: this.groqUsage });
   }
 }
 
 function errorStatus(error: object): number {
+  // OpenRouter and vLLM put the HTTP status the error would have had in a numeric `code`.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "number" && Number.isInteger(code) && code >= 400 && code <= 599) return code;
   const type = (error as { type?: unknown }).type;
   if (type === "invalid_request_error") return 400;
   if (type === "rate_limit_error" || type === "rate_limit_exceeded") return 429;
