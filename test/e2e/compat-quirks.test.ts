@@ -144,6 +144,18 @@ describe("stream endings", () => {
 });
 
 describe("chunk shapes", () => {
+  test('Ollama in 2024 (ollama#4357): finish_reason "" on every content chunk is no finish, so a cut stream is an error', async () => {
+    MODES["ollama-empty-finish"] = () => [
+      data(chunk({ role: "assistant", content: "Hel" }, "")),
+      data(chunk({ role: "assistant", content: "lo" }, "")),
+    ];
+    const got = await read("ollama-empty-finish");
+    expect(got.text).toBe("Hel" + "lo");
+    expect(got.finish).toBeUndefined();
+    expect(got.error).toBeInstanceOf(OpenAI.APIError);
+    expect(rowOf(got)).toMatchObject({ outcome: "error_after_first_byte", errorCode: "stream_interrupted" });
+  });
+
   test("Groq: usage only in x_groq on the finish chunk is the exact usage and price", async () => {
     MODES.groq = () => [
       data(chunk({ role: "assistant", content: "Hello" })),
@@ -235,5 +247,55 @@ describe("errors inside a 200 stream", () => {
     expect(got.error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((got.error as Error).message).toContain("context length is 8192 tokens");
     expect(hits).toBe(1);
+  });
+});
+
+describe("non-streaming bodies", () => {
+  test("vLLM: null content with tool calls, null usage details and extra top-level fields reach the SDK intact", async () => {
+    MODES.vllm = () => [
+      JSON.stringify({
+        id: "chatcmpl-v",
+        object: "chat.completion",
+        created: 1,
+        model: "quirk-nano",
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: null,
+              reasoning_content: null,
+              tool_calls: [
+                {
+                  id: "chatcmpl-tool-1",
+                  type: "function",
+                  function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+                },
+              ],
+            },
+            logprobs: null,
+            finish_reason: "tool_calls",
+            stop_reason: null,
+          },
+        ],
+        usage: { ...usage, prompt_tokens_details: null },
+        system_fingerprint: null,
+        service_tier: null,
+        prompt_logprobs: null,
+        kv_transfer_params: null,
+      }),
+    ];
+    const answer = await client.chat.completions.create(
+      { model: "quirk-nano", messages, tools },
+      options("vllm", true),
+    );
+    const call = answer.choices[0]?.message.tool_calls?.[0];
+    expect(answer.choices[0]?.message.content).toBeNull();
+    expect(call?.type === "function" ? [call.id, call.function.arguments] : []).toEqual([
+      "chatcmpl-tool-1",
+      '{"city":"Paris"}',
+    ]);
+    expect(answer.usage).toMatchObject(usage);
+    expect((answer as unknown as { spendex: { cost_usd: number } }).spendex.cost_usd).toBeCloseTo(PRICE, 12);
   });
 });

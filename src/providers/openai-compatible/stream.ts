@@ -40,6 +40,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       throw openAIError({ provider: this.provider, apiKey: this.apiKey, status, body: chunk });
     }
     for (const choice of chunk.choices) {
+      // Ollama once sent `finish_reason: ""` on every content chunk: no finish, or a cut stream would look whole.
+      if ((choice.finish_reason as string) === "") choice.finish_reason = null;
       if (choice.finish_reason != null) this.finished = true;
       // Some compatible servers send `delta: null` (or none) on a bookkeeping chunk; OpenAI's is always an object.
       if (choice.delta == null) choice.delta = {};
@@ -76,7 +78,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   /**
    * Every OpenAI-format stream should end with `[DONE]`, but some compatible servers just close the body. Once the
    * answer has finished the client has all of it: a server that ignores `include_usage` sends no usage to wait for
-   * (the gateway estimates it). A body ending before the finish was cut.
+   * (the gateway estimates it; ik_llama.cpp sends neither). A body ending before the finish was cut.
    */
   end(out: ChunkSink): boolean {
     if (this.finished) this.groqFallback(out);

@@ -82,6 +82,34 @@ describe("OpenAIStreamTranslator", () => {
     expect(replaySse(translator, sse).finished).toBe(false);
   });
 
+  test("tool-call deltas without index are numbered: a new id is the next call, a known id or none its own", () => {
+    const translator = new OpenAIStreamTranslator("ollama", "k");
+    const calls = [
+      [{ index: 0, id: "a", function: { name: "f", arguments: "" } }],
+      [{ id: "a", function: { arguments: "{" } }],
+      [{ function: { arguments: "}" } }],
+      [
+        { id: "b", function: { name: "g", arguments: "{}" } },
+        { id: "c", function: { name: "h", arguments: "{}" } },
+      ],
+      [{ id: "b", function: { arguments: "" } }],
+    ];
+    const sse = calls
+      .map(
+        (tool_calls) =>
+          `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { tool_calls }, finish_reason: null }] })}\n\n`,
+      )
+      .join("");
+    const { chunks } = replaySse(translator, `${sse}data: [DONE]\n\n`);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.tool_calls?.map((call) => call.index))).toEqual([
+      [0],
+      [0],
+      [0],
+      [1, 2],
+      [1],
+    ]);
+  });
+
   test("a mid-stream error event throws a ProviderError", () => {
     const translator = new OpenAIStreamTranslator("openai", "k");
     expect(() =>
