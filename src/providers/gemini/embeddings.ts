@@ -3,7 +3,7 @@
 
 import { UnsupportedError } from "../../errors";
 import { mergeHeaders } from "../core/adapter";
-import { badResponse, readErrorBody } from "../core/errors";
+import { badResponse, readErrorBody, transportError } from "../core/errors";
 import { UpstreamCall } from "../core/upstream";
 import type { EmbeddingResult, EmbedOptions, ProviderConnection } from "../types";
 import { geminiError } from "./errors";
@@ -141,8 +141,8 @@ export async function embed(
 }
 
 /**
- * A longer list: batches of 100, at most 4 in flight, each its own UpstreamCall (own deadlines, as a single call
- * has) under one shared signal. The first failure aborts the batches in flight, sends no more, and fails the whole
+ * A longer list: batches of 100, at most 4 in flight, each its own UpstreamCall (own first-byte and idle deadlines)
+ * under one shared signal, and one total deadline for the whole list. The first failure aborts the batches in flight, sends no more, and fails the whole
  * request with that batch's error, as a single call would fail: the gateway retries the whole request.
  */
 async function embedInBatches(context: BatchContext, requests: EmbedRequest[]): Promise<EmbeddingResult> {
@@ -152,6 +152,12 @@ async function embedInBatches(context: BatchContext, requests: EmbedRequest[]): 
   const group = new AbortController();
   const onClientAbort = () => group.abort(clientSignal.reason);
   clientSignal.addEventListener("abort", onClientAbort);
+  // The whole list has the request's total time, as one call would: batches in later rounds do not each restart it.
+  const { connection } = context.transport;
+  const deadline = setTimeout(
+    () => group.abort(transportError(connection.name, "total")),
+    context.options.timeouts.totalMs,
+  );
   const count = Math.ceil(requests.length / MAX_BATCH);
   const results: EmbeddingResult[] = new Array(count);
   let next = 0;
@@ -177,6 +183,7 @@ async function embedInBatches(context: BatchContext, requests: EmbedRequest[]): 
   try {
     await Promise.all(Array.from({ length: Math.min(MAX_IN_FLIGHT, count) }, worker));
   } finally {
+    clearTimeout(deadline);
     clientSignal.removeEventListener("abort", onClientAbort);
   }
   return joinBatches(results);

@@ -297,6 +297,30 @@ describe("batches: concurrency, failures, usage", () => {
     expect(watchedCalls()).toBe(0);
   });
 
+  test("the list has one total deadline: batches of later rounds do not restart it", async () => {
+    // Every batch takes 30 ms; 600 texts are 2 rounds (4 + 2 batches), 60 ms in all, over a total of 45 ms that each
+    // batch alone would meet.
+    const fake = fakeGemini(async (_, size, signal) => {
+      await Promise.race([later(30), hang(signal)]);
+      return ok(size);
+    });
+    const adapter = createAdapter({ ...connection, baseUrl: "http://gemini.test" }, fake.fetchImpl);
+    const timeouts = { ...DEFAULT_TIMEOUTS, totalMs: 45 };
+    const error = await rejection(adapter.embed!({ ...embedOptions(texts(600)), timeouts }));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).retryable).toBe(true);
+    expect((error as ProviderError).message).toContain("did not finish within the total time limit");
+    expect(fake.seen.map((call) => call.first)).toEqual([0, 100, 200, 300, 400, 500]);
+    expect(fake.seen.filter((call) => call.first >= 400).every((call) => call.signal.aborted)).toBe(true);
+    expect(watchedCalls()).toBe(0);
+    // The same list with room for both rounds is answered.
+    const answered = await adapter.embed!({
+      ...embedOptions(texts(600)),
+      timeouts: { ...timeouts, totalMs: 5_000 },
+    });
+    expect(answered.body.data).toHaveLength(600);
+  });
+
   test("usage is the sum when every batch reports it, none when one does not", async () => {
     const counted = fakeGemini(async (_, size) => ok(size, size * 2));
     const all = await createAdapter({ ...connection, baseUrl: "http://gemini.test" }, counted.fetchImpl)
