@@ -1,11 +1,13 @@
 // Mistral content chunks in an answer (Magistral thinking) -> OpenAI's `content` and `reasoning_content` strings.
 
 import { badResponse } from "../core/errors";
+import { toOpenAIToolCalls } from "./answer";
 
 /** An answer's message or a stream chunk's delta: both carry `content`, and take `reasoning_content`. */
 export interface ContentHolder {
   content?: unknown;
   reasoning_content?: string;
+  tool_calls?: unknown;
 }
 
 /**
@@ -45,10 +47,17 @@ export function fromMistralContent(holder: ContentHolder, provider: string, empt
   if (reasoning !== undefined) holder.reasoning_content = reasoning;
 }
 
-/** An answer's message: no text chunk (only thinking, or tool calls) is `""`, as Mistral's own plain answers say. */
-export const fromMistralMessage = (message: ContentHolder, provider: string) =>
+/**
+ * An answer's message: no text chunk (only thinking, or tool calls) is `""`, as Mistral's own plain answers say.
+ * Tool calls get OpenAI's `type` and string arguments (`answer.ts`).
+ */
+export function fromMistralMessage(message: ContentHolder, provider: string): void {
+  toOpenAIToolCalls(message);
   fromMistralContent(message, provider, "");
+}
 
 /** A stream delta: no text chunk means no `content` key, so clients concatenating deltas see only strings. */
-export const fromMistralDelta = (delta: ContentHolder, provider: string) =>
+export function fromMistralDelta(delta: ContentHolder, provider: string): void {
+  toOpenAIToolCalls(delta);
   fromMistralContent(delta, provider, undefined);
+}

@@ -13,12 +13,12 @@ import type {
 import { type EmbeddingsTransport, embed } from "./embeddings";
 import { openAIError } from "./errors";
 import { toOpenAIBody } from "./request";
-import { type ContentRewrite, fromOpenAIResponse } from "./response";
+import { type ContentRewrite, type FinishRewrite, fromOpenAIResponse } from "./response";
 import { OpenAIStreamTranslator } from "./stream";
 
 export { openAIError, openAIErrorDetail } from "./errors";
 export { toOpenAIBody } from "./request";
-export { type ContentRewrite, fromOpenAIResponse, tokensFromUsage } from "./response";
+export { type ContentRewrite, type FinishRewrite, fromOpenAIResponse, tokensFromUsage } from "./response";
 export { OpenAIStreamTranslator } from "./stream";
 
 /** How a dialect of the OpenAI format differs (Mistral): the request body, and content in answers and deltas. */
@@ -28,6 +28,8 @@ export interface OpenAIDialect {
   message?: ContentRewrite;
   /** Rewrites a stream chunk's delta in place into OpenAI's shape. */
   delta?: ContentRewrite;
+  /** Maps a finish reason OpenAI does not have, in answers and streams. */
+  finish?: FinishRewrite;
 }
 
 class OpenAICompatibleWire implements ProviderWire {
@@ -46,11 +48,16 @@ class OpenAICompatibleWire implements ProviderWire {
   }
 
   response(json: unknown) {
-    return fromOpenAIResponse(json, this.connection.name, this.dialect.message);
+    return fromOpenAIResponse(json, this.connection.name, this.dialect.message, this.dialect.finish);
   }
 
   translator(): StreamTranslator {
-    return new OpenAIStreamTranslator(this.connection.name, this.connection.apiKey, this.dialect.delta);
+    return new OpenAIStreamTranslator(
+      this.connection.name,
+      this.connection.apiKey,
+      this.dialect.delta,
+      this.dialect.finish,
+    );
   }
 
   error(status: number, headers: Headers, body: unknown) {

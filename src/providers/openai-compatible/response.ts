@@ -1,7 +1,7 @@
 // OpenAI-format response body -> CompletionResult (the body passes through; only usage is read).
 
 import type { TokenCounts } from "../../catalog/types";
-import type { ChatCompletion, Usage } from "../../openai/types";
+import type { ChatCompletion, FinishReason, Usage } from "../../openai/types";
 import { badResponse } from "../core/errors";
 import type { CompletionResult } from "../types";
 
@@ -24,14 +24,18 @@ export type ContentRewrite = (
   provider: string,
 ) => void;
 
+/** A dialect's finish reason -> OpenAI's (Mistral's `model_length`); throws for a finish that is a failure. */
+export type FinishRewrite = (reason: string, provider: string) => string;
+
 /**
- * The parsed body is the client's answer as is, but for a dialect's `message` rewrite; a missing usage becomes
- * zeros so `usage` is always present.
+ * The parsed body is the client's answer as is, but for a dialect's `message` and `finish` rewrites; a missing
+ * usage becomes zeros so `usage` is always present.
  */
 export function fromOpenAIResponse(
   json: unknown,
   provider: string,
   message?: ContentRewrite,
+  finish?: FinishRewrite,
 ): CompletionResult {
   const body = json as ChatCompletion;
   if (typeof body !== "object" || body === null || !Array.isArray(body.choices)) {
@@ -44,6 +48,12 @@ export function fromOpenAIResponse(
   }
   if (message !== undefined) {
     for (const choice of body.choices) if (choice?.message != null) message(choice.message, provider);
+  }
+  if (finish !== undefined) {
+    for (const choice of body.choices) {
+      const reason = choice?.finish_reason as string | null | undefined;
+      if (typeof reason === "string") choice.finish_reason = finish(reason, provider) as FinishReason;
+    }
   }
   if (body.usage == null) body.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   return { body, tokens: tokensFromUsage(body.usage) };

@@ -2,10 +2,10 @@
 
 import type { EventSourceMessage } from "eventsource-parser";
 import type { TokenCounts } from "../../catalog/types";
-import type { ChatCompletionChunk, Usage } from "../../openai/types";
+import type { ChatCompletionChunk, FinishReason, Usage } from "../../openai/types";
 import type { ChunkSink, StreamTranslator } from "../core/sse";
 import { openAIError } from "./errors";
-import { type ContentRewrite, tokensFromUsage } from "./response";
+import { type ContentRewrite, type FinishRewrite, tokensFromUsage } from "./response";
 import { ToolCallIndexes } from "./tool-index";
 
 type RawChunk = ChatCompletionChunk & { error?: unknown; x_groq?: { usage?: Usage | null } | null };
@@ -23,6 +23,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     private readonly apiKey: string,
     /** A dialect's rewrite of each delta (Mistral's content chunks); OpenAI's own deltas pass as parsed. */
     private readonly delta?: ContentRewrite,
+    /** A dialect's finish reasons (Mistral's `model_length`, `error`); OpenAI's own pass as sent. */
+    private readonly finish?: FinishRewrite,
   ) {}
 
   event(message: EventSourceMessage, out: ChunkSink): boolean {
@@ -42,7 +44,13 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     for (const choice of chunk.choices) {
       // Ollama once sent `finish_reason: ""` on every content chunk: no finish, or a cut stream would look whole.
       if ((choice.finish_reason as string) === "") choice.finish_reason = null;
-      if (choice.finish_reason != null) this.finished = true;
+      if (choice.finish_reason != null) {
+        if (this.finish !== undefined) {
+          const reason = this.finish(choice.finish_reason, this.provider);
+          choice.finish_reason = reason as FinishReason;
+        }
+        this.finished = true;
+      }
       // Some compatible servers send `delta: null` (or none) on a bookkeeping chunk; OpenAI's is always an object.
       if (choice.delta == null) choice.delta = {};
       else {
