@@ -122,6 +122,24 @@ describe("Magistral (always reasons)", () => {
     expect(h.sim.records().at(-1)?.body).not.toHaveProperty("reasoning_effort");
   });
 
+  test("an assistant turn sent back with its reasoning_content reaches Magistral without it (Mistral 422s on it)", async () => {
+    const first = await client.chat.completions.create({ model: MAGISTRAL, messages });
+    const turn = first.choices[0]?.message as OpenAI.Chat.ChatCompletionMessage & Reasoned;
+    expect(turn.reasoning_content).toBe(THOUGHT);
+    const next = "And at sunset?";
+    const second = await client.chat.completions.create({
+      model: MAGISTRAL,
+      messages: [
+        ...messages,
+        turn as OpenAI.Chat.ChatCompletionAssistantMessageParam,
+        { role: "user", content: next },
+      ],
+    });
+    expect(second.choices[0]?.message.content).toBe(`Simulated reply to: ${next}`);
+    const sent = (h.sim.records().at(-1)!.body as { messages: unknown[] }).messages;
+    expect(sent[1]).toEqual({ role: "assistant", content: ANSWER });
+  });
+
   test("reasoning_effort 'none' is refused with a 400 naming it: Magistral cannot stop reasoning", async () => {
     const calls = h.sim.records().length;
     const error = (await client.chat.completions
