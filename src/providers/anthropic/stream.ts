@@ -111,8 +111,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
           if (this.thinking !== undefined) this.thinking.thinking += delta.thinking;
           out.enqueue(this.chunk({ reasoning_content: delta.thinking }));
         } else if (delta?.type === "input_json_delta" && delta.partial_json) {
-          const index = this.toolIndex[event.index ?? 0] ?? 0;
-          out.enqueue(this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }));
+          // Only a client tool's input: a server tool's (server_tool_use: web search, code execution) runs upstream.
+          const index = this.toolIndex[event.index ?? 0];
+          if (index !== undefined) {
+            out.enqueue(this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }));
+          }
         } else if (delta?.type === "signature_delta" && delta.signature && this.thinking !== undefined) {
           this.thinking.signature += delta.signature;
         }
