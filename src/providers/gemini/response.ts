@@ -38,14 +38,50 @@ export interface GeminiResponse {
   promptFeedback?: { blockReason?: string };
 }
 
-const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]);
+/** Output withheld by a filter or a policy (@google/genai 1.x `FinishReason`): OpenAI's content_filter. */
+const FILTERED = new Set([
+  "SAFETY",
+  "RECITATION",
+  "LANGUAGE",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+  "ESCALATION",
+  "PUP_LIMITED_DISABLED",
+  "MODEL_ARMOR",
+]);
+
+/** Cut by a token limit: MAX_TOKENS, or CONTINUATION (the per-request limit, to be continued by another call). */
+const CUT = new Set(["MAX_TOKENS", "CONTINUATION"]);
+
+/** The model's output could not be used: an answer with nothing in it is a failed call, not an empty success. */
+const UNUSABLE = new Set([
+  "MALFORMED_FUNCTION_CALL",
+  "UNEXPECTED_TOOL_CALL",
+  "TOO_MANY_TOOL_CALLS",
+  "MALFORMED_RESPONSE",
+  "MISSING_THOUGHT_SIGNATURE",
+]);
 
 /** A response that called functions finishes with tool_calls whatever Gemini says (it says STOP). */
 export function toFinishReason(reason: string | undefined, calledTools: boolean): FinishReason | null {
   if (reason === undefined) return null;
-  if (reason === "MAX_TOKENS") return "length";
+  if (CUT.has(reason)) return "length";
   if (FILTERED.has(reason)) return "content_filter";
   return calledTools ? "tool_calls" : "stop";
+}
+
+/**
+ * A finish that left no text and no call (a malformed or unexpected function call...) is a retryable bad response,
+ * so the gateway retries or fails over before the client sees anything; with an answer, it ends as `stop`.
+ */
+export function unusableFinish(provider: string, reason: string | undefined, answered: boolean): void {
+  if (!answered && reason !== undefined && UNUSABLE.has(reason)) {
+    throw badResponse(provider, `no answer, finishReason ${reason}`);
+  }
 }
 
 /** Thinking tokens are billed as output, so they count as completion tokens. */
@@ -113,6 +149,9 @@ export function fromGeminiResponse(json: unknown, model: string, provider: strin
         }
       } else if (part.text !== "") reasoning = (reasoning ?? "") + part.text;
     }
+  }
+  if (candidate !== undefined) {
+    unusableFinish(provider, candidate.finishReason, (text ?? "") !== "" || toolCalls.length > 0);
   }
   // No candidate at all means the prompt itself was blocked.
   const finish =

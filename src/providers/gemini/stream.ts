@@ -13,6 +13,7 @@ import {
   toTokenCounts,
   toToolCall,
   type UsageMetadata,
+  unusableFinish,
 } from "./response";
 
 /**
@@ -25,6 +26,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
   private readonly created = Math.floor(Date.now() / 1000);
   private started = false;
   private roleSent = false;
+  /** Whether answer text or a tool call went out (thought summaries are not an answer). */
+  private answered = false;
   private tools = 0;
   private finish: FinishReason | null = null;
   private usage: UsageMetadata | undefined;
@@ -100,7 +103,9 @@ export class GeminiStreamTranslator implements StreamTranslator {
       if (signatures !== undefined) delta.provider_specific_fields = { thought_signatures: signatures };
       out.enqueue(this.chunk(delta, null));
     }
+    if (content !== undefined || calls !== undefined) this.answered = true;
     if (candidate.finishReason !== undefined) {
+      unusableFinish(this.provider, candidate.finishReason, this.answered);
       this.finishWith(out, toFinishReason(candidate.finishReason, this.tools > 0) ?? "stop");
     }
     return false;
