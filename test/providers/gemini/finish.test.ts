@@ -102,3 +102,17 @@ describe("GeminiStreamTranslator endings", () => {
     expect(translator.tokens()).toEqual({ prompt: 12, cached: 8, completion: 12 });
   });
 });
+
+describe("Gemini usage", () => {
+  test("toolUsePromptTokenCount (tool results Gemini read, outside promptTokenCount) is billed as prompt", () => {
+    const { body, tokens } = fromGeminiResponse(
+      answer([{ text: "Found it." }], "STOP", {
+        usageMetadata: { promptTokenCount: 20, toolUsePromptTokenCount: 300, candidatesTokenCount: 4 },
+      }),
+      "m",
+      "gemini",
+    );
+    expect(tokens).toEqual({ prompt: 320, cached: 0, completion: 4 });
+    expect(body.usage).toMatchObject({ prompt_tokens: 320, completion_tokens: 4, total_tokens: 324 });
+  });
+});
