@@ -110,19 +110,37 @@ export function blendedPrice(prices: Prices): number {
   return (3 * prices.input + prices.output) / 4;
 }
 
-/** USD cost of the given tokens on a model. Cached tokens at the cached price, cache writes at the write price. */
+/**
+ * USD cost of the given tokens on a model: cached tokens at the cached price, 5-minute cache writes at the write
+ * price, 1-hour ones at the 1-hour write price, plus each server-side web search at the per-search price.
+ */
 export function costOf(model: CatalogModel, tokens: TokenCounts): number {
-  const { prices } = model;
+  return roundUsd(tokenUsd(model.prices, tokens) + serverToolUsd(model.prices, tokens));
+}
+
+/** The tokens alone, without server-tool fees: what `saved_usd` compares (a baseline would run the same searches). */
+export function tokenCostOf(model: CatalogModel, tokens: TokenCounts): number {
+  return roundUsd(tokenUsd(model.prices, tokens));
+}
+
+function tokenUsd(prices: Prices, tokens: TokenCounts): number {
   const cached = Math.min(tokens.cached, tokens.prompt);
   const written = Math.min(tokens.cacheWrite ?? 0, tokens.prompt - cached);
+  const writtenHour = Math.min(tokens.cacheWrite1h ?? 0, written);
   const fresh = tokens.prompt - cached - written;
-  const usd =
+  const writePrice = prices.cacheWrite ?? prices.input;
+  return (
     (fresh * prices.input +
       cached * prices.cachedInput +
-      written * (prices.cacheWrite ?? prices.input) +
+      (written - writtenHour) * writePrice +
+      writtenHour * (prices.cacheWrite1h ?? writePrice) +
       tokens.completion * prices.output) /
-    1_000_000;
-  return roundUsd(usd);
+    1_000_000
+  );
+}
+
+function serverToolUsd(prices: Prices, tokens: TokenCounts): number {
+  return ((tokens.webSearches ?? 0) * (prices.webSearch ?? 0)) / 1_000;
 }
 
 /** USD cost of an embeddings request: input tokens only. */

@@ -1,6 +1,6 @@
 // The shipped model catalog: provider, tier, public prices per 1M tokens, context window and capabilities.
 
-import type { CatalogModel, EmbeddingModel } from "./types";
+import type { CatalogModel, EmbeddingModel, Prices } from "./types";
 
 const chat = { tools: true, vision: true, jsonSchema: true, streaming: true } as const;
 
@@ -10,18 +10,27 @@ export const BUILTIN_MODELS: readonly CatalogModel[] = [
   m("openai", "gpt-5-nano", "simple", 0.05, 0.005, 0.4, 400_000, 128_000),
   m("openai", "gpt-5-mini", "medium", 0.25, 0.025, 2.0, 400_000, 128_000),
   m("openai", "gpt-5", "complex", 1.25, 0.125, 10.0, 400_000, 128_000),
-  // Anthropic: cache reads are 10% of input, cache writes 125% of input (priced by the adapter's usage).
-  m("anthropic", "claude-haiku-4-5", "simple", 1.0, 0.1, 5.0, 200_000, 64_000, 1.25),
-  m("anthropic", "claude-sonnet-4-6", "medium", 3.0, 0.3, 15.0, 200_000, 64_000, 3.75),
-  m("anthropic", "claude-opus-4-6", "complex", 5.0, 0.5, 25.0, 200_000, 32_000, 6.25),
+  // Anthropic: cache reads are 10% of input, 5-minute cache writes 125%, 1-hour cache writes 200%; web search
+  // $10 per 1,000 searches (platform.claude.com/docs/en/about-claude/pricing; decision 0004, Usage and billing).
+  m("anthropic", "claude-haiku-4-5", "simple", 1.0, 0.1, 5.0, 200_000, 64_000, claude(1.0)),
+  m("anthropic", "claude-sonnet-4-6", "medium", 3.0, 0.3, 15.0, 200_000, 64_000, claude(3.0)),
+  m("anthropic", "claude-opus-4-6", "complex", 5.0, 0.5, 25.0, 200_000, 32_000, claude(5.0)),
   // Google: implicit cache reads at 25% of input.
   m("gemini", "gemini-2.5-flash-lite", "simple", 0.1, 0.025, 0.4, 1_048_576, 65_536),
   m("gemini", "gemini-2.5-flash", "medium", 0.3, 0.075, 2.5, 1_048_576, 65_536),
   m("gemini", "gemini-2.5-pro", "complex", 1.25, 0.3125, 10.0, 1_048_576, 65_536),
   // Mistral: no cache discount is published, so cached input is billed as input.
-  m("mistral", "mistral-small", "simple", 0.1, 0.1, 0.3, 128_000, 32_000, undefined, "mistral-small-latest"),
-  m("mistral", "mistral-large", "medium", 0.5, 0.5, 1.5, 128_000, 32_000, undefined, "mistral-large-latest"),
+  m("mistral", "mistral-small", "simple", 0.1, 0.1, 0.3, 128_000, 32_000, {}, "mistral-small-latest"),
+  m("mistral", "mistral-large", "medium", 0.5, 0.5, 1.5, 128_000, 32_000, {}, "mistral-large-latest"),
 ];
+
+/** Prices some providers bill beside input, cached input and output. */
+type Extra = Pick<Prices, "cacheWrite" | "cacheWrite1h" | "webSearch">;
+
+/** Anthropic's cache-write multipliers (5 minutes: 1.25x input, 1 hour: 2x) and its web search fee. */
+function claude(input: number): Extra {
+  return { cacheWrite: input * 1.25, cacheWrite1h: input * 2, webSearch: 10 };
+}
 
 function m(
   provider: string,
@@ -32,7 +41,7 @@ function m(
   output: number,
   contextWindow: number,
   maxOutputTokens: number,
-  cacheWrite?: number,
+  extra: Extra = {},
   upstreamName?: string,
 ): CatalogModel {
   return {
@@ -41,7 +50,7 @@ function m(
     provider,
     upstreamName: upstreamName ?? name,
     tier,
-    prices: { input, cachedInput, output, ...(cacheWrite === undefined ? {} : { cacheWrite }) },
+    prices: { input, cachedInput, output, ...extra },
     contextWindow,
     maxOutputTokens,
     capabilities: { ...chat },

@@ -17,8 +17,12 @@ export interface Prices {
   cachedInput: number;
   /** USD per 1M output tokens. */
   output: number;
-  /** USD per 1M cache-write input tokens, where the provider bills them apart (Anthropic). */
+  /** USD per 1M cache-write input tokens, where the provider bills them apart (Anthropic: 5-minute writes). */
   cacheWrite?: number;
+  /** USD per 1M 1-hour cache-write input tokens (Anthropic: 2x input); unset bills them at `cacheWrite`. */
+  cacheWrite1h?: number;
+  /** USD per 1,000 server-side web searches (Anthropic's web search tool), on top of the tokens. */
+  webSearch?: number;
 }
 
 /**
@@ -60,6 +64,10 @@ export interface TokenCounts {
   cached: number;
   /** Of `prompt`, tokens written to the provider's cache (billed apart by some providers). */
   cacheWrite?: number;
+  /** Of `cacheWrite`, tokens written with a 1-hour lifetime (Anthropic bills them above 5-minute writes). */
+  cacheWrite1h?: number;
+  /** Server-side web searches the provider ran for the answer, billed per search (Anthropic's web search tool). */
+  webSearches?: number;
   /** Output tokens, reasoning/thinking included. */
   completion: number;
 }

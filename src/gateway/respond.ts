@@ -1,6 +1,6 @@
 // Pricing and the `spendex` object: what Spendex did, what it cost and what it saved.
 
-import { type Catalog, type CatalogModel, costOf, roundUsd, type TokenCounts } from "../catalog";
+import { type Catalog, type CatalogModel, costOf, roundUsd, type TokenCounts, tokenCostOf } from "../catalog";
 import type { RequestContext } from "./context";
 import { serverTiming } from "./context";
 import { estimatedTokens, reported } from "./estimate";
@@ -43,7 +43,9 @@ export function price(
     : estimatedTokens(context.estimatedPromptTokens, outputChars());
   context.tokens = tokens;
   context.costUsd = costOf(routed, tokens);
-  context.savedUsd = context.pinned || !baseline ? 0 : roundUsd(costOf(baseline, tokens) - context.costUsd);
+  // Server-tool fees (web searches) would be the same on the baseline: the saving compares the tokens alone.
+  context.savedUsd =
+    context.pinned || !baseline ? 0 : roundUsd(tokenCostOf(baseline, tokens) - tokenCostOf(routed, tokens));
 }
 
 export function spendexInfo(context: RequestContext, baselineId: string): SpendexInfo {

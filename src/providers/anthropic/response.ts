@@ -12,6 +12,13 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** cache_creation_input_tokens by lifetime: 1-hour writes cost 2x input, 5-minute ones 1.25x. */
+  cache_creation?: {
+    ephemeral_5m_input_tokens?: number | null;
+    ephemeral_1h_input_tokens?: number | null;
+  } | null;
+  /** Server tools run upstream: each web search is billed apart; web fetches cost only their tokens. */
+  server_tool_use?: { web_search_requests?: number | null; web_fetch_requests?: number | null } | null;
   /** A breakdown of output_tokens (which stays the billed total): thinking_tokens is the reasoning share. */
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
@@ -55,14 +62,23 @@ export function toFinishReason(stopReason: string | null | undefined): FinishRea
   }
 }
 
-/** OpenAI's prompt_tokens counts every input token; Anthropic's input_tokens excludes cache reads and writes. */
+/**
+ * OpenAI's prompt_tokens counts every input token; Anthropic's input_tokens excludes cache reads and writes. The
+ * writes' 1-hour share and the web searches are kept for pricing (decision 0004, Usage and billing).
+ */
 export function toTokenCounts(usage: AnthropicUsage | undefined): TokenCounts {
   const cached = usage?.cache_read_input_tokens ?? 0;
-  const cacheWrite = usage?.cache_creation_input_tokens ?? 0;
+  const byLifetime = usage?.cache_creation;
+  const oneHour = byLifetime?.ephemeral_1h_input_tokens ?? 0;
+  const cacheWrite =
+    usage?.cache_creation_input_tokens ?? (byLifetime?.ephemeral_5m_input_tokens ?? 0) + oneHour;
+  const searches = usage?.server_tool_use?.web_search_requests ?? 0;
   return {
     prompt: (usage?.input_tokens ?? 0) + cached + cacheWrite,
     cached,
     cacheWrite,
+    ...(oneHour > 0 ? { cacheWrite1h: oneHour } : {}),
+    ...(searches > 0 ? { webSearches: searches } : {}),
     completion: usage?.output_tokens ?? 0,
   };
 }

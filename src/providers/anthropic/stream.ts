@@ -176,6 +176,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       if (value != null) this.usage[key] = value;
     }
     if (usage.output_tokens_details != null) this.usage.output_tokens_details = usage.output_tokens_details;
+    if (usage.cache_creation != null) this.usage.cache_creation = usage.cache_creation;
+    if (usage.server_tool_use != null) this.usage.server_tool_use = usage.server_tool_use;
   }
 
   private close(out: ChunkSink): void {
