@@ -9,6 +9,7 @@ export type {
   CatalogModel,
   EmbeddingModel,
   Prices,
+  PriceTier,
   Tier,
   TimeoutOverrides,
   TokenCounts,
@@ -123,7 +124,18 @@ export function tokenCostOf(model: CatalogModel, tokens: TokenCounts): number {
   return roundUsd(tokenUsd(model.prices, tokens));
 }
 
-function tokenUsd(prices: Prices, tokens: TokenCounts): number {
+/**
+ * The prices a request with `promptTokens` input tokens is billed at: the long-prompt tier's input, cached input and
+ * output when the prompt exceeds its threshold (the whole request, as Google bills Gemini 2.5 Pro), else the base.
+ */
+export function pricesFor(prices: Prices, promptTokens: number): Prices {
+  const above = prices.above;
+  if (!above || promptTokens <= above.tokens) return prices;
+  return { ...prices, input: above.input, cachedInput: above.cachedInput, output: above.output };
+}
+
+function tokenUsd(base: Prices, tokens: TokenCounts): number {
+  const prices = pricesFor(base, tokens.prompt);
   const cached = Math.min(tokens.cached, tokens.prompt);
   const written = Math.min(tokens.cacheWrite ?? 0, tokens.prompt - cached);
   const writtenHour = Math.min(tokens.cacheWrite1h ?? 0, written);

@@ -15,17 +15,21 @@ export const BUILTIN_MODELS: readonly CatalogModel[] = [
   m("anthropic", "claude-haiku-4-5", "simple", 1.0, 0.1, 5.0, 200_000, 64_000, claude(1.0)),
   m("anthropic", "claude-sonnet-4-6", "medium", 3.0, 0.3, 15.0, 200_000, 64_000, claude(3.0)),
   m("anthropic", "claude-opus-4-6", "complex", 5.0, 0.5, 25.0, 200_000, 32_000, claude(5.0)),
-  // Google: implicit cache reads at 25% of input.
-  m("gemini", "gemini-2.5-flash-lite", "simple", 0.1, 0.025, 0.4, 1_048_576, 65_536),
-  m("gemini", "gemini-2.5-flash", "medium", 0.3, 0.075, 2.5, 1_048_576, 65_536),
-  m("gemini", "gemini-2.5-pro", "complex", 1.25, 0.3125, 10.0, 1_048_576, 65_536),
+  // Google: context-cache reads (implicit and explicit) at 10% of input; 2.5 Pro bills a prompt over 200k tokens,
+  // the whole request, at $2.50 input / $0.25 cached / $15 output; Flash and Flash-Lite have one price at any size
+  // (ai.google.dev/gemini-api/docs/pricing, "Context caching price"; decision 0004, Usage and billing).
+  m("gemini", "gemini-2.5-flash-lite", "simple", 0.1, 0.01, 0.4, 1_048_576, 65_536),
+  m("gemini", "gemini-2.5-flash", "medium", 0.3, 0.03, 2.5, 1_048_576, 65_536),
+  m("gemini", "gemini-2.5-pro", "complex", 1.25, 0.125, 10.0, 1_048_576, 65_536, {
+    above: { tokens: 200_000, input: 2.5, cachedInput: 0.25, output: 15.0 },
+  }),
   // Mistral: no cache discount is published, so cached input is billed as input.
   m("mistral", "mistral-small", "simple", 0.1, 0.1, 0.3, 128_000, 32_000, {}, "mistral-small-latest"),
   m("mistral", "mistral-large", "medium", 0.5, 0.5, 1.5, 128_000, 32_000, {}, "mistral-large-latest"),
 ];
 
-/** Prices some providers bill beside input, cached input and output. */
-type Extra = Pick<Prices, "cacheWrite" | "cacheWrite1h" | "webSearch">;
+/** Prices some providers bill beside input, cached input and output, and a long-prompt tier. */
+type Extra = Pick<Prices, "cacheWrite" | "cacheWrite1h" | "webSearch" | "above">;
 
 /** Anthropic's cache-write multipliers (5 minutes: 1.25x input, 1 hour: 2x) and its web search fee. */
 function claude(input: number): Extra {

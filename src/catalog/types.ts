@@ -23,6 +23,20 @@ export interface Prices {
   cacheWrite1h?: number;
   /** USD per 1,000 server-side web searches (Anthropic's web search tool), on top of the tokens. */
   webSearch?: number;
+  /**
+   * A long-prompt tier: when a request's prompt (all input tokens, cached ones included) exceeds `tokens`, the whole
+   * request is billed at these prices instead (Gemini 2.5 Pro above 200k tokens). Unset: one price at any size.
+   */
+  above?: PriceTier;
+}
+
+/** The prices of a long-prompt tier (USD per 1M tokens), and the prompt size it starts above. */
+export interface PriceTier {
+  /** The tier applies when the prompt has more than this many tokens. */
+  tokens: number;
+  input: number;
+  cachedInput: number;
+  output: number;
 }
 
 /**

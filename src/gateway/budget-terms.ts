@@ -1,6 +1,6 @@
 // Budget terms shared by the guard and the CLI: views, alerts, periods, worst-case cost and the errors.
 
-import type { CatalogModel } from "../catalog";
+import { type CatalogModel, pricesFor } from "../catalog";
 import { SpendexError } from "../errors";
 import type { BudgetPeriod, BudgetRow, BudgetScope, SharedBudgetKey } from "../store";
 
@@ -46,7 +46,10 @@ export const THRESHOLDS = [
 /** Output tokens assumed for the reservation when the client set no max_tokens. */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4_096;
 
-/** Worst-case cost of a request on the priciest candidate: prompt estimate plus max output. */
+/**
+ * Worst-case cost of a request on the priciest candidate: prompt estimate plus max output, at the prices of the
+ * estimated prompt's size (a long-prompt tier, as `costOf` bills it).
+ */
 export function worstCaseUsd(
   candidates: readonly CatalogModel[],
   promptTokens: number,
@@ -57,7 +60,8 @@ export function worstCaseUsd(
   for (const model of candidates) {
     // `n` choices are each up to the output limit; the prompt is billed once.
     const output = Math.min(maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS, model.maxOutputTokens) * choices;
-    worst = Math.max(worst, (promptTokens * model.prices.input + output * model.prices.output) / 1_000_000);
+    const prices = pricesFor(model.prices, promptTokens);
+    worst = Math.max(worst, (promptTokens * prices.input + output * prices.output) / 1_000_000);
   }
   return worst;
 }

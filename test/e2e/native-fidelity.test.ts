@@ -184,6 +184,6 @@ describe("Gemini", () => {
   test("thinking tokens billed as output, cached tokens at the cache price, in the stream's usage", async () => {
     const read = await stream("gemini-2.5-flash-lite", "thinking");
     expect(read).toMatchObject({ text: "Hi!", finish: "stop" });
-    expect(read.cost).toBeCloseTo((4 * 0.1 + 8 * 0.025 + 12 * 0.4) / 1e6, 12);
+    expect(read.cost).toBeCloseTo((4 * 0.1 + 8 * 0.01 + 12 * 0.4) / 1e6, 12);
   });
 });

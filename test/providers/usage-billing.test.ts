@@ -32,7 +32,7 @@ describe("Gemini usage", () => {
       thoughtsTokenCount: 300,
     });
     expect(tokens).toEqual({ prompt: 1_000, cached: 800, completion: 400 });
-    // gemini-2.5-flash: 200 fresh x $0.30 + 800 cached x $0.075 + 400 out x $2.50 per 1M.
-    expect(costOf(catalog.get("gemini/gemini-2.5-flash")!, tokens)).toBe(0.00112);
+    // gemini-2.5-flash: 200 fresh x $0.30 + 800 cached x $0.03 + 400 out x $2.50 per 1M = $0.001084.
+    expect(costOf(catalog.get("gemini/gemini-2.5-flash")!, tokens)).toBe(0.001084);
   });
 });
