@@ -9,7 +9,7 @@ import type {
   ProviderKind,
   StreamResult,
 } from "../types";
-import { badResponse, readErrorBody } from "./errors";
+import { readErrorBody } from "./errors";
 import { type StreamTranslator, sseStream } from "./sse";
 import { UpstreamCall } from "./upstream";
 
@@ -90,13 +90,10 @@ export class HttpAdapter implements ProviderAdapter {
 
   async complete(options: CallOptions): Promise<CompletionResult> {
     const { call, response } = await this.send(options, false);
-    const text = await call.readText(response);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw badResponse(this.connection.name, `the body is not JSON (${describeBody(response, text)})`);
-    }
+    const json = await call.readJson(
+      response,
+      (text) => `the body is not JSON (${describeBody(response, text)})`,
+    );
     const result = this.wire.response(json, options);
     result.upstreamHeaders = response.headers;
     return result;

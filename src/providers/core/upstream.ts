@@ -1,7 +1,7 @@
 // One upstream HTTP call with the gateway's timeouts and the client's abort signal wired to a single controller.
 
 import type { Timeouts } from "../types";
-import { type TransportFailure, transportError } from "./errors";
+import { badResponse, type TransportFailure, transportError } from "./errors";
 
 export interface SendOptions {
   fetchImpl: typeof fetch;
@@ -152,6 +152,19 @@ export class UpstreamCall {
       throw this.failureFrom(error, "interrupted");
     } finally {
       this.finish();
+    }
+  }
+
+  /**
+   * `readText`, then the body as JSON. A body that is not JSON is a retryable bad response; `describe` says what
+   * the body was (a size, a content type), never its content, which may echo anything.
+   */
+  async readJson(response: Response, describe: (text: string) => string): Promise<unknown> {
+    const text = await this.readText(response);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badResponse(this.provider, describe(text));
     }
   }
 

@@ -216,13 +216,10 @@ async function embedBatch(
       body: errorBody,
     });
   }
-  const text = await call.readText(response);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badResponse(connection.name, `the batchEmbedContents body is not JSON (${text.length} characters)`);
-  }
+  const json = await call.readJson(
+    response,
+    (text) => `the batchEmbedContents body is not JSON (${text.length} characters)`,
+  );
   const result = fromGeminiEmbeddings(json, {
     model: options.upstreamModel,
     count: requests.length,

@@ -34,13 +34,10 @@ export async function embed(transport: EmbeddingsTransport, options: EmbedOption
       body: errorBody,
     });
   }
-  const text = await call.readText(response);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badResponse(connection.name, `the embeddings body is not JSON (${text.length} characters)`);
-  }
+  const json = await call.readJson(
+    response,
+    (text) => `the embeddings body is not JSON (${text.length} characters)`,
+  );
   const body = json as EmbeddingResult["body"] | null;
   if (typeof body !== "object" || body === null || !Array.isArray(body.data)) {
     throw badResponse(connection.name, "an embeddings answer without a data list");
